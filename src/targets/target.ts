@@ -1,0 +1,51 @@
+import type { UserAttributes } from '../core/model/directory-user.js';
+
+/** A user as dirsync writes it to the app. */
+export interface UserWrite extends UserAttributes {
+  readonly externalId: string;
+  readonly active: boolean;
+}
+
+/** Only the attributes that differ; `active` for (re|de)activation. */
+export type UserChanges = Partial<UserAttributes> & { readonly active?: boolean };
+
+export interface GroupWrite {
+  readonly externalId: string;
+  readonly displayName: string;
+}
+
+/** A rename and/or member changes, members given by app id. */
+export interface GroupChanges {
+  readonly displayName?: string;
+  readonly addMemberIds?: readonly string[];
+  readonly removeMemberIds?: readonly string[];
+}
+
+export interface CreateResult {
+  /** The app's id for the object. */
+  readonly appId: string;
+  /** True when an app object dirsync did not create was found and linked instead (no invite for it). */
+  readonly adopted: boolean;
+}
+
+export interface CreateOptions {
+  /**
+   * An earlier attempt of this very op may have reached the app before the process died: look the object up
+   * (by `externalId`, then by `userName` / `displayName`) before creating, and adopt what is found.
+   */
+  readonly resumed: boolean;
+}
+
+/**
+ * The app dirsync provisions into. Implementations throw `TargetError` (see `target-error.ts`), never raw
+ * HTTP errors. Creating an object that already exists under the same `userName` / `displayName` adopts it:
+ * the implementation links it (`externalId`), brings its attributes in line and returns `adopted: true`.
+ */
+export interface Target {
+  readonly name: string;
+  createUser(user: UserWrite, options: CreateOptions): Promise<CreateResult>;
+  updateUser(appId: string, changes: UserChanges): Promise<void>;
+  createGroup(group: GroupWrite, options: CreateOptions): Promise<CreateResult>;
+  updateGroup(appId: string, changes: GroupChanges): Promise<void>;
+  deleteGroup(appId: string): Promise<void>;
+}
