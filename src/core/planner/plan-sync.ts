@@ -1,0 +1,49 @@
+import type { AppState } from '../model/app-state.js';
+import type { DesiredState } from '../model/desired-state.js';
+import { diffGroups } from './diff-groups.js';
+import { diffMemberships } from './diff-memberships.js';
+import { diffUsers } from './diff-users.js';
+import { checkMassDeactivation, type DeactivationLimit } from './guards.js';
+import type { Op } from './op.js';
+import { orderOps } from './order-ops.js';
+import type { Plan } from './plan.js';
+
+export interface PlanOptions {
+  readonly connectionId: string;
+  /** Whether users created by this plan are owed an invite (`INVITE_MODE` and an SMTP server). */
+  readonly invites: boolean;
+  readonly deactivationLimit: DeactivationLimit;
+  readonly allowMassDeactivation: boolean;
+}
+
+/**
+ * The ops that turn `app` into `desired`. Pure and deterministic: the same inputs give the same ops with the
+ * same keys, and planning again on the result gives an empty plan.
+ */
+export function planSync(desired: DesiredState, app: AppState, options: PlanOptions): Plan {
+  const ops: Op[] = [
+    ...diffUsers(desired, app, options.connectionId, options.invites),
+    ...diffGroups(desired, app, options.connectionId),
+    ...diffMemberships(desired, app, options.connectionId),
+    ...inviteOps(desired, app, options),
+  ];
+  const ordered = orderOps(ops);
+  const rejection = checkMassDeactivation(ordered, app, options.deactivationLimit);
+  return { ops: ordered, rejected: rejection !== null && !options.allowMassDeactivation ? rejection : null };
+}
+
+// Invites still owed from earlier runs (created, then the process died before the mail went out), and the
+// ones owed to the people this plan creates.
+function inviteOps(desired: DesiredState, app: AppState, options: PlanOptions): Op[] {
+  const owed = new Set(app.dueInvites.keys());
+  if (options.invites) {
+    for (const user of desired.users.values()) {
+      if (user.active && !app.users.has(user.externalId)) owed.add(user.externalId);
+    }
+  }
+  return [...owed].map((userExternalId) => ({
+    kind: 'invite.send',
+    key: `invite.send:${options.connectionId}:${userExternalId}`,
+    userExternalId,
+  }));
+}
