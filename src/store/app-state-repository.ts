@@ -1,0 +1,198 @@
+import type { Kysely } from 'kysely';
+import type { AppGroup, AppState, AppUser, DueInvite } from '../core/model/app-state.js';
+import type { StateEffect } from '../core/planner/apply-op.js';
+import { chunk } from './chunk.js';
+import type { AppUsersTable, Database } from './database.js';
+
+const BATCH = 400;
+
+/** What dirsync knows the app holds (app_users, app_groups, app_memberships, invites). */
+export class AppStateRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async load(connectionId: string): Promise<AppState> {
+    const users = new Map<string, AppUser>();
+    for (const row of await this.db
+      .selectFrom('app_users')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .execute()) {
+      users.set(row.external_id, userFromRow(row));
+    }
+    const groups = new Map<string, AppGroup>();
+    for (const row of await this.db
+      .selectFrom('app_groups')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .execute()) {
+      groups.set(row.external_id, {
+        externalId: row.external_id,
+        appId: row.app_id,
+        displayName: row.display_name,
+        revision: row.revision,
+      });
+    }
+    const members = new Map<string, Set<string>>();
+    for (const group of groups.keys()) members.set(group, new Set());
+    for (const row of await this.db
+      .selectFrom('app_memberships')
+      .select(['group_external_id', 'user_external_id'])
+      .where('connection_id', '=', connectionId)
+      .execute()) {
+      members.get(row.group_external_id)?.add(row.user_external_id);
+    }
+    const dueInvites = new Map<string, DueInvite>();
+    for (const row of await this.db
+      .selectFrom('invites')
+      .select(['user_external_id', 'email', 'display_name'])
+      .where('connection_id', '=', connectionId)
+      .where('status', '=', 'due')
+      .execute()) {
+      dueInvites.set(row.user_external_id, {
+        userExternalId: row.user_external_id,
+        email: row.email,
+        displayName: row.display_name,
+      });
+    }
+    return { users, groups, members, dueInvites };
+  }
+
+  /** Persists what one applied op changed. Call inside the transaction that marks the op applied. */
+  async persist(connectionId: string, effects: readonly StateEffect[], now: string): Promise<void> {
+    for (const effect of effects) await this.persistOne(connectionId, effect, now);
+  }
+
+  private async persistOne(connectionId: string, effect: StateEffect, now: string): Promise<void> {
+    switch (effect.type) {
+      case 'user.put': {
+        const row = userToRow(connectionId, effect.user, now);
+        const { connection_id: _c, external_id: _e, ...changes } = row;
+        await this.db
+          .insertInto('app_users')
+          .values(row)
+          .onConflict((oc) => oc.columns(['connection_id', 'external_id']).doUpdateSet(changes))
+          .execute();
+        return;
+      }
+      case 'group.put': {
+        const { group } = effect;
+        const changes = {
+          app_id: group.appId,
+          display_name: group.displayName,
+          revision: group.revision,
+          updated_at: now,
+        };
+        await this.db
+          .insertInto('app_groups')
+          .values({ connection_id: connectionId, external_id: group.externalId, ...changes })
+          .onConflict((oc) => oc.columns(['connection_id', 'external_id']).doUpdateSet(changes))
+          .execute();
+        return;
+      }
+      case 'group.removed':
+        await this.db
+          .deleteFrom('app_memberships')
+          .where('connection_id', '=', connectionId)
+          .where('group_external_id', '=', effect.externalId)
+          .execute();
+        await this.db
+          .deleteFrom('app_groups')
+          .where('connection_id', '=', connectionId)
+          .where('external_id', '=', effect.externalId)
+          .execute();
+        return;
+      case 'members.added':
+        for (const batch of chunk(effect.userExternalIds, BATCH)) {
+          await this.db
+            .insertInto('app_memberships')
+            .values(
+              batch.map((user) => ({
+                connection_id: connectionId,
+                group_external_id: effect.groupExternalId,
+                user_external_id: user,
+              })),
+            )
+            .onConflict((oc) => oc.columns(['connection_id', 'group_external_id', 'user_external_id']).doNothing())
+            .execute();
+        }
+        return;
+      case 'members.removed':
+        for (const batch of chunk(effect.userExternalIds, BATCH)) {
+          await this.db
+            .deleteFrom('app_memberships')
+            .where('connection_id', '=', connectionId)
+            .where('group_external_id', '=', effect.groupExternalId)
+            .where('user_external_id', 'in', batch)
+            .execute();
+        }
+        return;
+      case 'invite.due':
+        await this.db
+          .insertInto('invites')
+          .values({
+            connection_id: connectionId,
+            user_external_id: effect.invite.userExternalId,
+            email: effect.invite.email,
+            display_name: effect.invite.displayName,
+            status: 'due',
+            message_id: null,
+            attempts: 0,
+            created_at: now,
+            sent_at: null,
+          })
+          .onConflict((oc) => oc.columns(['connection_id', 'user_external_id']).doNothing())
+          .execute();
+        return;
+      case 'invite.sent':
+        await this.db
+          .updateTable('invites')
+          .set({ status: 'sent', sent_at: now })
+          .where('connection_id', '=', connectionId)
+          .where('user_external_id', '=', effect.userExternalId)
+          .execute();
+        return;
+    }
+  }
+
+  /** Records that an invite is about to be sent, with the Message-ID it goes out with. */
+  async markInviteAttempt(connectionId: string, userExternalId: string, messageId: string): Promise<void> {
+    await this.db
+      .updateTable('invites')
+      .set((eb) => ({ message_id: messageId, attempts: eb('attempts', '+', 1) }))
+      .where('connection_id', '=', connectionId)
+      .where('user_external_id', '=', userExternalId)
+      .execute();
+  }
+}
+
+function userToRow(connectionId: string, user: AppUser, now: string): AppUsersTable {
+  return {
+    connection_id: connectionId,
+    external_id: user.externalId,
+    app_id: user.appId,
+    user_name: user.userName,
+    email: user.email,
+    given_name: user.givenName,
+    family_name: user.familyName,
+    display_name: user.displayName,
+    active: user.active ? 1 : 0,
+    origin: user.origin,
+    revision: user.revision,
+    updated_at: now,
+  };
+}
+
+function userFromRow(row: AppUsersTable): AppUser {
+  return {
+    externalId: row.external_id,
+    appId: row.app_id,
+    userName: row.user_name,
+    email: row.email,
+    givenName: row.given_name,
+    familyName: row.family_name,
+    displayName: row.display_name,
+    active: row.active === 1,
+    origin: row.origin === 'adopted' ? 'adopted' : 'created',
+    revision: row.revision,
+  };
+}

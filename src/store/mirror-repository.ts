@@ -1,0 +1,226 @@
+import type { Kysely } from 'kysely';
+import type { DirectoryDelta } from '../core/directory-delta.js';
+import type { Directory } from '../core/model/directory.js';
+import type { DirectoryGroup } from '../core/model/directory-group.js';
+import type { DirectoryUser } from '../core/model/directory-user.js';
+import { chunk } from './chunk.js';
+import type { Database, IdpUsersTable } from './database.js';
+
+const BATCH = 400;
+
+export interface DeltaWrite {
+  readonly connectionId: string;
+  /** A full read: what it did not report no longer exists in the IdP. */
+  readonly full: boolean;
+  readonly now: string;
+}
+
+/** The mirror of what the IdP says (idp_users, idp_groups, idp_memberships) and the read cursors. */
+export class MirrorRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Applies one read. Call inside the transaction that also stores the cursor. */
+  async writeDelta(delta: DirectoryDelta, write: DeltaWrite): Promise<void> {
+    const { connectionId, now } = write;
+    await this.upsertUsers(connectionId, [...delta.users.values()], now);
+    await this.upsertGroups(connectionId, [...delta.groups.values()], now);
+    if (write.full) {
+      await this.deleteUnseen('idp_users', connectionId, new Set(delta.users.keys()));
+      await this.deleteUnseen('idp_groups', connectionId, new Set(delta.groups.keys()));
+      // A full read lists the members of every group it reports: replace them all at once.
+      await this.db.deleteFrom('idp_memberships').where('connection_id', '=', connectionId).execute();
+    } else {
+      await this.deleteIds('idp_users', connectionId, [...delta.deletedUsers]);
+      await this.deleteIds('idp_groups', connectionId, [...delta.deletedGroups]);
+      const cleared = [...delta.deletedGroups, ...delta.replacedMembers.keys()];
+      for (const ids of chunk(cleared, BATCH)) {
+        await this.db
+          .deleteFrom('idp_memberships')
+          .where('connection_id', '=', connectionId)
+          .where('group_id', 'in', ids)
+          .execute();
+      }
+      for (const [groupId, removed] of delta.removedMembers) {
+        for (const ids of chunk([...removed], BATCH)) {
+          await this.db
+            .deleteFrom('idp_memberships')
+            .where('connection_id', '=', connectionId)
+            .where('group_id', '=', groupId)
+            .where('member_id', 'in', ids)
+            .execute();
+        }
+      }
+    }
+    const rows: { connection_id: string; group_id: string; member_id: string }[] = [];
+    for (const source of [delta.replacedMembers, delta.addedMembers]) {
+      for (const [groupId, members] of source) {
+        for (const memberId of members)
+          rows.push({ connection_id: connectionId, group_id: groupId, member_id: memberId });
+      }
+    }
+    for (const batch of chunk(rows, BATCH)) {
+      await this.db
+        .insertInto('idp_memberships')
+        .values(batch)
+        .onConflict((oc) => oc.columns(['connection_id', 'group_id', 'member_id']).doNothing())
+        .execute();
+    }
+  }
+
+  async loadDirectory(connectionId: string): Promise<Directory> {
+    const users = new Map<string, DirectoryUser>();
+    for (const row of await this.db
+      .selectFrom('idp_users')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .execute()) {
+      users.set(row.id, userFromRow(row));
+    }
+    const groups = new Map<string, DirectoryGroup>();
+    for (const row of await this.db
+      .selectFrom('idp_groups')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .execute()) {
+      groups.set(row.id, { id: row.id, displayName: row.display_name, builtIn: row.built_in === 1 });
+    }
+    const members = new Map<string, Set<string>>();
+    for (const row of await this.db
+      .selectFrom('idp_memberships')
+      .select(['group_id', 'member_id'])
+      .where('connection_id', '=', connectionId)
+      .execute()) {
+      let set = members.get(row.group_id);
+      if (set === undefined) members.set(row.group_id, (set = new Set()));
+      set.add(row.member_id);
+    }
+    return { users, groups, members };
+  }
+
+  async getCursor(connectionId: string, name: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('cursors')
+      .select('value')
+      .where('connection_id', '=', connectionId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row?.value ?? null;
+  }
+
+  async putCursor(connectionId: string, name: string, value: string | null, now: string): Promise<void> {
+    if (value === null) {
+      await this.db.deleteFrom('cursors').where('connection_id', '=', connectionId).where('name', '=', name).execute();
+      return;
+    }
+    await this.db
+      .insertInto('cursors')
+      .values({ connection_id: connectionId, name, value, updated_at: now })
+      .onConflict((oc) => oc.columns(['connection_id', 'name']).doUpdateSet({ value, updated_at: now }))
+      .execute();
+  }
+
+  async counts(connectionId: string): Promise<{ users: number; activeUsers: number; groups: number }> {
+    const users = await this.db
+      .selectFrom('idp_users')
+      .select((eb) => [
+        eb.fn.countAll<string | number>().as('n'),
+        eb.fn.sum<string | number | null>('active').as('active'),
+      ])
+      .where('connection_id', '=', connectionId)
+      .executeTakeFirstOrThrow();
+    const groups = await this.db
+      .selectFrom('idp_groups')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('connection_id', '=', connectionId)
+      .executeTakeFirstOrThrow();
+    return { users: Number(users.n), activeUsers: Number(users.active ?? 0), groups: Number(groups.n) };
+  }
+
+  private async upsertUsers(connectionId: string, users: readonly DirectoryUser[], now: string): Promise<void> {
+    for (const batch of chunk(users, BATCH)) {
+      await this.db
+        .insertInto('idp_users')
+        .values(batch.map((user) => userToRow(connectionId, user, now)))
+        .onConflict((oc) =>
+          oc.columns(['connection_id', 'id']).doUpdateSet((eb) => ({
+            user_name: eb.ref('excluded.user_name'),
+            email: eb.ref('excluded.email'),
+            given_name: eb.ref('excluded.given_name'),
+            family_name: eb.ref('excluded.family_name'),
+            display_name: eb.ref('excluded.display_name'),
+            active: eb.ref('excluded.active'),
+            status: eb.ref('excluded.status'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  private async upsertGroups(connectionId: string, groups: readonly DirectoryGroup[], now: string): Promise<void> {
+    for (const batch of chunk(groups, BATCH)) {
+      await this.db
+        .insertInto('idp_groups')
+        .values(
+          batch.map((group) => ({
+            connection_id: connectionId,
+            id: group.id,
+            display_name: group.displayName,
+            built_in: group.builtIn ? 1 : 0,
+            updated_at: now,
+          })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['connection_id', 'id']).doUpdateSet((eb) => ({
+            display_name: eb.ref('excluded.display_name'),
+            built_in: eb.ref('excluded.built_in'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  private async deleteUnseen(table: 'idp_users' | 'idp_groups', connectionId: string, seen: ReadonlySet<string>) {
+    const existing = await this.db.selectFrom(table).select('id').where('connection_id', '=', connectionId).execute();
+    await this.deleteIds(
+      table,
+      connectionId,
+      existing.map((row) => row.id).filter((id) => !seen.has(id)),
+    );
+  }
+
+  private async deleteIds(table: 'idp_users' | 'idp_groups', connectionId: string, ids: readonly string[]) {
+    for (const batch of chunk(ids, BATCH)) {
+      await this.db.deleteFrom(table).where('connection_id', '=', connectionId).where('id', 'in', batch).execute();
+    }
+  }
+}
+
+function userToRow(connectionId: string, user: DirectoryUser, now: string): IdpUsersTable {
+  return {
+    connection_id: connectionId,
+    id: user.id,
+    user_name: user.userName,
+    email: user.email,
+    given_name: user.givenName,
+    family_name: user.familyName,
+    display_name: user.displayName,
+    active: user.active ? 1 : 0,
+    status: user.status,
+    updated_at: now,
+  };
+}
+
+function userFromRow(row: IdpUsersTable): DirectoryUser {
+  return {
+    id: row.id,
+    userName: row.user_name,
+    email: row.email,
+    givenName: row.given_name,
+    familyName: row.family_name,
+    displayName: row.display_name,
+    active: row.active === 1,
+    status: row.status,
+  };
+}

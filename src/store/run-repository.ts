@@ -1,0 +1,83 @@
+import type { Kysely } from 'kysely';
+import type { Database, RunStatus } from './database.js';
+
+export type RunTrigger = 'cli' | 'schedule' | 'manual';
+export type RunMode = 'full' | 'incremental';
+
+export interface RunRecord {
+  readonly id: string;
+  readonly connectionId: string;
+  readonly trigger: RunTrigger;
+  readonly mode: RunMode;
+  readonly dryRun: boolean;
+  readonly status: RunStatus;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  /** JSON summary (counts, failures) as the CLI printed it. */
+  readonly summary: unknown;
+  readonly error: string | null;
+}
+
+/** One row per sync run: when, how, and how it ended (with the reason when it failed). */
+export class RunRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async start(run: {
+    id: string;
+    connectionId: string;
+    trigger: RunTrigger;
+    mode: RunMode;
+    dryRun: boolean;
+    now: string;
+  }): Promise<void> {
+    await this.db
+      .insertInto('runs')
+      .values({
+        id: run.id,
+        connection_id: run.connectionId,
+        trigger: run.trigger,
+        mode: run.mode,
+        dry_run: run.dryRun ? 1 : 0,
+        status: 'running',
+        started_at: run.now,
+        finished_at: null,
+        summary: null,
+        error: null,
+      })
+      .execute();
+  }
+
+  async setMode(id: string, mode: RunMode): Promise<void> {
+    await this.db.updateTable('runs').set({ mode }).where('id', '=', id).execute();
+  }
+
+  async finish(id: string, status: RunStatus, summary: unknown, error: string | null, now: string): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set({ status, finished_at: now, summary: JSON.stringify(summary), error })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async latest(connectionId: string, limit: number): Promise<RunRecord[]> {
+    const rows = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .orderBy('started_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      connectionId: row.connection_id,
+      trigger: row.trigger === 'schedule' || row.trigger === 'manual' ? row.trigger : 'cli',
+      mode: row.mode === 'full' ? 'full' : 'incremental',
+      dryRun: row.dry_run === 1,
+      status: row.status,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      summary: row.summary === null ? null : (JSON.parse(row.summary) as unknown),
+      error: row.error,
+    }));
+  }
+}

@@ -1,0 +1,38 @@
+import type { DirectoryConnector, ReadResult } from '../../connectors/directory-connector.js';
+import { addDirectoryChange, emptyDirectoryDelta, type DirectoryDelta } from '../core/directory-delta.js';
+import type { SyncProgress } from './sync-progress.js';
+
+export interface DirectoryRead {
+  readonly delta: DirectoryDelta;
+  readonly result: ReadResult;
+  readonly pages: number;
+  readonly objects: number;
+}
+
+/**
+ * Reads the whole answer of the connector into memory before anything is written: a read that fails half-way
+ * throws here and leaves the mirror, the cursors and the app untouched.
+ */
+export async function readDirectory(
+  connector: DirectoryConnector,
+  request: { full: boolean; cursor: string | null; signal?: AbortSignal },
+  progress: SyncProgress,
+): Promise<DirectoryRead> {
+  const delta = emptyDirectoryDelta();
+  const pages = connector.read(request);
+  let pageCount = 0;
+  let objects = 0;
+  for (;;) {
+    const next = await pages.next();
+    if (next.done === true) {
+      progress({ type: 'read.done', pages: pageCount, objects, full: next.value.full });
+      return { delta, result: next.value, pages: pageCount, objects };
+    }
+    pageCount++;
+    for (const change of next.value.changes) {
+      addDirectoryChange(delta, change);
+      objects++;
+    }
+    progress({ type: 'read.page', pages: pageCount, objects });
+  }
+}

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DirectoryConnector } from '../../connectors/directory-connector.js';
+import { ConnectorError } from '../../connectors/connector-error.js';
+import { desiredStateOf } from '../core/desired-state.js';
+import type { Directory } from '../core/model/directory.js';
+import { cloneAppState } from '../core/planner/apply-op.js';
+import type { DeactivationLimit } from '../core/planner/guards.js';
+import { countOps, type Plan, type PlanCounts } from '../core/planner/plan.js';
+import { planSync } from '../core/planner/plan-sync.js';
+import { DEFAULT_SCOPE, type Scope } from '../core/scope.js';
+import type { Clock } from '../clock.js';
+import type { Log } from '../logger.js';
+import { AppStateRepository } from '../store/app-state-repository.js';
+import { ConnectionRepository } from '../store/connection-repository.js';
+import type { Database } from '../store/database.js';
+import { MirrorRepository } from '../store/mirror-repository.js';
+import { OutboxRepository, type FailedOp } from '../store/outbox-repository.js';
+import { RunRepository, type RunTrigger } from '../store/run-repository.js';
+import type { Target } from '../targets/target.js';
+import { applyPlan, type InviteSender } from './apply-plan.js';
+import { readDirectory } from './read-directory.js';
+import type { SyncProgress } from './sync-progress.js';
+
+const DIRECTORY_CURSOR = 'directory';
+
+export interface SyncDeps {
+  readonly db: Kysely<Database>;
+  readonly connector: DirectoryConnector;
+  readonly target: Target;
+  readonly invites: InviteSender | null;
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly progress?: SyncProgress;
+}
+
+export interface SyncRequest {
+  readonly connectionId: string;
+  readonly trigger: RunTrigger;
+  /** Force a full read. */
+  readonly full: boolean;
+  /** Pull and plan, write nothing (the mirror changes are rolled back). */
+  readonly dryRun: boolean;
+  readonly allowMassDeactivation: boolean;
+  readonly deactivationLimit: DeactivationLimit;
+  /** A full read replaces an incremental one when the last full read is older than this; null: never. */
+  readonly fullReadIntervalMs: number | null;
+  readonly scope?: Scope;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * How a run ended. `read-failed`: the directory could not be read completely (nothing changed anywhere);
+ * `held`: a guard stopped the plan; `stopped`: applying had to stop early (the rest stays pending).
+ */
+export type SyncStatus = 'succeeded' | 'partial' | 'held' | 'planned' | 'read-failed' | 'stopped';
+
+export interface SyncOutcome {
+  readonly runId: string;
+  readonly status: SyncStatus;
+  readonly full: boolean;
+  readonly plan: Plan | null;
+  readonly planned: PlanCounts | null;
+  readonly applied: PlanCounts | null;
+  readonly failed: readonly FailedOp[];
+  readonly error: Error | null;
+  readonly durationMs: number;
+}
+
+class DryRunRollback extends Error {
+  constructor(readonly directory: Directory) {
+    super('dry run: mirror changes rolled back');
+  }
+}
+
+/** One sync run: pull → mirror → plan → outbox → apply (see DESIGN "Data flow"). */
+export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<SyncOutcome> {
+  const { db, clock, log } = deps;
+  const progress = deps.progress ?? (() => undefined);
+  const started = clock.now();
+  const runId = randomUUID();
+  const runs = new RunRepository(db);
+  const mirror = new MirrorRepository(db);
+  const connection = await new ConnectionRepository(db).ensure(
+    request.connectionId,
+    deps.connector.idp,
+    deps.connector.source,
+    started.toISOString(),
+  );
+  const cursor = await mirror.getCursor(request.connectionId, DIRECTORY_CURSOR);
+  const full =
+    request.full ||
+    cursor === null ||
+    (request.fullReadIntervalMs !== null &&
+      (connection.lastFullReadAt === null ||
+        started.getTime() - Date.parse(connection.lastFullReadAt) >= request.fullReadIntervalMs));
+  await runs.start({
+    id: runId,
+    connectionId: request.connectionId,
+    trigger: request.trigger,
+    mode: full ? 'full' : 'incremental',
+    dryRun: request.dryRun,
+    now: started.toISOString(),
+  });
+  const runLog = log.child({ run: runId, connection: request.connectionId });
+  const finish = async (outcome: Omit<SyncOutcome, 'runId' | 'durationMs' | 'full'>): Promise<SyncOutcome> => {
+    const end = clock.now();
+    const result: SyncOutcome = { ...outcome, runId, full, durationMs: end.getTime() - started.getTime() };
+    const runStatus =
+      outcome.status === 'succeeded' || outcome.status === 'planned'
+        ? 'succeeded'
+        : outcome.status === 'partial'
+          ? 'partial'
+          : outcome.status === 'held'
+            ? 'held'
+            : 'failed';
+    await runs.finish(
+      runId,
+      runStatus,
+      { status: outcome.status, planned: outcome.planned, applied: outcome.applied, failed: outcome.failed.length },
+      outcome.error?.message ?? null,
+      end.toISOString(),
+    );
+    return result;
+  };
+
+  runLog.info({ mode: full ? 'full' : 'incremental', dryRun: request.dryRun, idp: deps.connector.idp }, 'run started');
+  let read;
+  try {
+    read = await readDirectory(
+      deps.connector,
+      { full, cursor: full ? null : cursor, ...(request.signal ? { signal: request.signal } : {}) },
+      progress,
+    );
+  } catch (error) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    runLog.error(
+      { err: failure.message, kind: error instanceof ConnectorError ? error.kind : 'unknown' },
+      'read failed',
+    );
+    return finish({ status: 'read-failed', plan: null, planned: null, applied: null, failed: [], error: failure });
+  }
+  runLog.info({ pages: read.pages, objects: read.objects, full: read.result.full }, 'directory read');
+
+  const now = clock.now().toISOString();
+  let directory: Directory;
+  try {
+    directory = await db.transaction().execute(async (trx) => {
+      const trxMirror = new MirrorRepository(trx);
+      await trxMirror.writeDelta(read.delta, { connectionId: request.connectionId, full: read.result.full, now });
+      await trxMirror.putCursor(request.connectionId, DIRECTORY_CURSOR, read.result.cursor, now);
+      if (read.result.full) await new ConnectionRepository(trx).markFullRead(request.connectionId, now);
+      if (request.dryRun) throw new DryRunRollback(await trxMirror.loadDirectory(request.connectionId));
+      return trxMirror.loadDirectory(request.connectionId);
+    });
+  } catch (error) {
+    if (!(error instanceof DryRunRollback)) throw error;
+    directory = error.directory;
+  }
+
+  const appState = await new AppStateRepository(db).load(request.connectionId);
+  const desired = desiredStateOf(directory, request.scope ?? DEFAULT_SCOPE);
+  const plan = planSync(desired, appState, {
+    connectionId: request.connectionId,
+    invites: deps.invites !== null,
+    deactivationLimit: request.deactivationLimit,
+    allowMassDeactivation: request.allowMassDeactivation,
+  });
+  const planned = countOps(plan.ops);
+  progress({ type: 'plan.done', ops: plan.ops.length });
+  runLog.info({ ops: plan.ops.length, ...planned }, 'planned');
+
+  if (request.dryRun) return finish({ status: 'planned', plan, planned, applied: null, failed: [], error: null });
+  if (plan.rejected !== null) {
+    runLog.warn({ ...plan.rejected }, 'plan held by the mass-deactivation guard; nothing applied');
+    return finish({ status: 'held', plan, planned, applied: null, failed: [], error: null });
+  }
+
+  const entries = await db
+    .transaction()
+    .execute((trx) => new OutboxRepository(trx).enqueuePlan(request.connectionId, runId, plan.ops, now));
+  const result = await applyPlan(request.connectionId, entries, cloneAppState(appState), {
+    db,
+    target: deps.target,
+    invites: deps.invites,
+    clock,
+    log: runLog,
+    progress,
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
+  const failed = await new OutboxRepository(db).failedInRun(runId);
+  const applied = countOps(result.applied);
+  runLog.info({ applied: result.applied.length, failed: result.failed, skipped: result.skipped }, 'run finished');
+  const status: SyncStatus = result.stoppedBy !== null ? 'stopped' : result.failed > 0 ? 'partial' : 'succeeded';
+  return finish({ status, plan, planned, applied, failed, error: result.stoppedBy });
+}
