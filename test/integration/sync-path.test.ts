@@ -5,7 +5,7 @@ import { runSync, type SyncRequest } from '../../src/sync/run-sync.js';
 import { TargetError } from '../../src/targets/target-error.js';
 import { MemoryAppTarget } from '../support/memory-app-target.js';
 import { MemoryConnector } from '../support/memory-connector.js';
-import { MemoryMailer } from '../support/memory-mailer.js';
+import { MemoryMailer } from '../../src/invites/memory-mailer.js';
 import { silentLog } from '../support/silent-log.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
 
@@ -67,14 +67,19 @@ describe.each(DIALECTS)('sync path on %s', (dialect) => {
     expect(app.userByName('cyd@example.com')).toBeUndefined();
     expect(app.groupByName('Engineering')?.members.size).toBe(2);
     expect(app.groupByName('Everyone')).toBeUndefined();
-    expect(mailer.sent.map((m) => m.to).sort()).toEqual(['ada@example.com', 'bob@example.com']);
+    expect(
+      mailer
+        .sent()
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(['ada@example.com', 'bob@example.com']);
 
     const writes = app.writes.length;
     const second = await sync();
     expect(second.status).toBe('succeeded');
     expect(second.plan?.ops).toEqual([]);
     expect(app.writes.length).toBe(writes);
-    expect(mailer.sent).toHaveLength(2);
+    expect(mailer.sent()).toHaveLength(2);
   });
 
   it('deactivates a suspended person after removing their memberships, and reactivates without a new invite', async () => {
@@ -89,7 +94,7 @@ describe.each(DIALECTS)('sync path on %s', (dialect) => {
     const back = await sync();
     expect(back.applied?.reactivated).toBe(1);
     expect(app.userByName('bob.smith@example.com')?.active).toBe(true);
-    expect(mailer.sent).toHaveLength(2);
+    expect(mailer.sent()).toHaveLength(2);
   });
 
   it('deactivates a person deleted from the directory, renames and deletes groups', async () => {
@@ -121,7 +126,7 @@ describe.each(DIALECTS)('sync path on %s', (dialect) => {
     const ada = app.userByName('ada@example.com');
     expect(ada?.externalId).toBe('ada');
     expect(ada?.active).toBe(true);
-    expect(mailer.sent.map((m) => m.to)).toEqual(['bob@example.com']);
+    expect(mailer.sent().map((m) => m.to)).toEqual(['bob@example.com']);
   });
 
   it('changes nothing anywhere when the directory read fails half-way', async () => {
@@ -167,7 +172,7 @@ describe.each(DIALECTS)('sync path on %s', (dialect) => {
     expect(second.status).toBe('succeeded');
     expect(app.userByName('ada@example.com')).toBeDefined();
     expect(app.groupByName('Engineering')?.members.size).toBe(2);
-    expect(mailer.sent).toHaveLength(2);
+    expect(mailer.sent()).toHaveLength(2);
   });
 
   it('stops when the app is unavailable, and the next run resumes the attempted create without duplicating it', async () => {
@@ -185,7 +190,7 @@ describe.each(DIALECTS)('sync path on %s', (dialect) => {
     const second = await sync();
     expect(second.status).toBe('succeeded');
     expect([...app.users.values()].filter((u) => u.externalId === 'ada')).toHaveLength(1);
-    expect(mailer.sent).toHaveLength(2);
+    expect(mailer.sent()).toHaveLength(2);
   });
 
   it('a dry run plans the changes but writes neither the app nor the mirror', async () => {

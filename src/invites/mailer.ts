@@ -1,0 +1,13 @@
+import type { InviteMessage } from './invite-mail.js';
+
+/**
+ * Sends invites. Implementations throw `MailerError` (see `mailer-error.ts`); a message that `send` resolved for
+ * was accepted by the mail server for its one recipient.
+ */
+export interface Mailer {
+  /** For logs and `status`, without secrets (e.g. `smtp://mail.example.com:587`). */
+  readonly destination: string;
+  send(message: InviteMessage): Promise<void>;
+  /** Closes pooled connections; messages already handed to `send` are finished first. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,202 @@
+import { simpleParser } from 'mailparser';
+import type { AddressObject, HeaderValue } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import type { SMTPServerDataStream, SMTPServerError, SMTPServerSession } from 'smtp-server';
+
+/** One message as the server received and parsed it. */
+export interface ReceivedMail {
+  /** `MAIL FROM`. */
+  readonly envelopeFrom: string;
+  /** Every `RCPT TO`, in order. */
+  readonly envelopeTo: readonly string[];
+  /** The address in the `From` header. */
+  readonly from: string;
+  /** The addresses in the `To` header. */
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  /** The `Message-ID` header, with its angle brackets. */
+  readonly messageId: string;
+  /** Every header by lower-case name, decoded (address headers as text, several occurrences joined by ", "). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The user that authenticated, when AUTH was used. */
+  readonly authUser: string | undefined;
+  readonly raw: string;
+}
+
+export interface SmtpTestServerOptions {
+  /** Require AUTH PLAIN/LOGIN with these credentials; without it the server accepts anyone. */
+  readonly auth?: { readonly user: string; readonly pass: string };
+}
+
+export interface SmtpTestServerAddress {
+  readonly host: string;
+  readonly port: number;
+  /** `smtp://user:pass@127.0.0.1:PORT` (credentials percent-encoded), or without them when AUTH is off. */
+  readonly url: string;
+}
+
+/** Where an injected fault answers: after `RCPT TO` (a refused recipient) or after the message data. */
+export type SmtpFaultStage = 'rcpt' | 'data';
+
+interface Fault {
+  remaining: number;
+  readonly code: number;
+  readonly stage: SmtpFaultStage;
+}
+
+/**
+ * A real SMTP server for tests (smtp-server on 127.0.0.1, a free port, no TLS, cleartext AUTH allowed) that
+ * records every accepted message as `mailparser` reads it, and can refuse the next messages on demand.
+ */
+export class SmtpTestServer {
+  readonly #options: SmtpTestServerOptions;
+  readonly #received: ReceivedMail[] = [];
+  #server: SMTPServer | undefined;
+  #fault: Fault | undefined;
+  #authFailures = 0;
+
+  constructor(options: SmtpTestServerOptions = {}) {
+    this.#options = options;
+  }
+
+  async start(): Promise<SmtpTestServerAddress> {
+    if (this.#server !== undefined) throw new Error('SmtpTestServer is already started');
+    const auth = this.#options.auth;
+    const server = new SMTPServer({
+      name: 'smtp-test-server.invalid',
+      authOptional: auth === undefined,
+      allowInsecureAuth: true,
+      authMethods: ['PLAIN', 'LOGIN'],
+      disabledCommands: auth === undefined ? ['STARTTLS', 'AUTH'] : ['STARTTLS'],
+      disableReverseLookup: true,
+      // Pooled clients keep connections open; stop() must not wait the default 30 s for them.
+      closeTimeout: 100,
+      logger: false,
+      onAuth: (credentials, _session, callback) => {
+        if (auth !== undefined && credentials.username === auth.user && credentials.password === auth.pass) {
+          callback(null, { user: credentials.username });
+          return;
+        }
+        this.#authFailures += 1;
+        callback(reply(535, 'Authentication credentials invalid'));
+      },
+      onRcptTo: (_address, _session, callback) => {
+        callback(this.#takeFault('rcpt'));
+      },
+      onData: (stream, session, callback) => {
+        this.#receive(stream, session).then(
+          () => {
+            callback(null);
+          },
+          (error: unknown) => {
+            callback(error instanceof Error ? error : new Error(String(error)));
+          },
+        );
+      },
+    });
+    server.on('error', () => {
+      // Client resets during a test are expected; they surface on the client side.
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        server.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#server = server;
+    const address = server.server.address();
+    if (address === null || typeof address === 'string') throw new Error('SmtpTestServer: no TCP address');
+    const credentials = auth === undefined ? '' : `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.pass)}@`;
+    return { host: '127.0.0.1', port: address.port, url: `smtp://${credentials}127.0.0.1:${address.port}` };
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    if (server === undefined) return;
+    await new Promise<void>((resolve) => {
+      server.close(resolve);
+    });
+  }
+
+  /** The messages accepted so far, oldest first. */
+  messages(): readonly ReceivedMail[] {
+    return [...this.#received];
+  }
+
+  /** How many AUTH attempts were refused. */
+  authFailures(): number {
+    return this.#authFailures;
+  }
+
+  clear(): void {
+    this.#received.length = 0;
+    this.#fault = undefined;
+    this.#authFailures = 0;
+  }
+
+  /**
+   * Refuses the next `count` recipients (`stage: 'rcpt'`) or messages (`'data'`) with `code`: 4xx are temporary
+   * (the client should retry later), 5xx permanent. Refused messages are not recorded.
+   */
+  failNext(count: number, code: number, stage: SmtpFaultStage = 'data'): void {
+    this.#fault = { remaining: count, code, stage };
+  }
+
+  #takeFault(stage: SmtpFaultStage): SMTPServerError | null {
+    const fault = this.#fault;
+    if (fault === undefined || fault.stage !== stage || fault.remaining <= 0) return null;
+    fault.remaining -= 1;
+    return reply(fault.code, fault.code < 500 ? 'Try again later (injected fault)' : 'Refused (injected fault)');
+  }
+
+  async #receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    // The whole message is read before a fault answers: SMTP replies to DATA only after the final dot.
+    const fault = this.#takeFault('data');
+    if (fault !== null) throw fault;
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const parsed = await simpleParser(raw);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of parsed.headers) headers[name] = headerText(value);
+    const mailFrom = session.envelope.mailFrom;
+    this.#received.push({
+      envelopeFrom: mailFrom === false ? '' : mailFrom.address,
+      envelopeTo: session.envelope.rcptTo.map((recipient) => recipient.address),
+      from: addresses(parsed.from)[0] ?? '',
+      to: addresses(parsed.to),
+      subject: parsed.subject ?? '',
+      text: parsed.text ?? '',
+      html: typeof parsed.html === 'string' ? parsed.html : '',
+      messageId: parsed.messageId ?? '',
+      headers,
+      authUser: typeof session.user === 'string' ? session.user : undefined,
+      raw,
+    });
+  }
+}
+
+function reply(code: number, message: string): SMTPServerError {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+function addresses(header: AddressObject | AddressObject[] | undefined): string[] {
+  if (header === undefined) return [];
+  return (Array.isArray(header) ? header : [header]).flatMap((object) =>
+    object.value.flatMap((entry) => (entry.address === undefined ? [] : [entry.address])),
+  );
+}
+
+function headerText(value: HeaderValue): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((item: HeaderValue) => headerText(item)).join(', ');
+  if ('text' in value && typeof value.text === 'string') return value.text;
+  if ('value' in value && typeof value.value === 'string') return value.value;
+  // The combined List-* headers: rare in invites, kept readable rather than dropped.
+  return JSON.stringify(value);
+}
