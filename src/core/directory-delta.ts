@@ -50,6 +50,11 @@ export function addDirectoryChange(delta: DirectoryDelta, change: DirectoryChang
       forgetMembers(delta, change.id);
       return;
     case 'members.replace': {
+      // The first complete list of a read supersedes member changes seen before it in the same read.
+      if (!delta.replacedMembers.has(change.groupId)) {
+        delta.addedMembers.delete(change.groupId);
+        delta.removedMembers.delete(change.groupId);
+      }
       const members = delta.replacedMembers.get(change.groupId) ?? new Set<string>();
       for (const id of change.memberIds) members.add(id);
       delta.replacedMembers.set(change.groupId, members);

@@ -58,5 +58,5 @@ export function oktaUserToDirectoryUser(user: OktaUserFields): DirectoryUser {
 }
 
 function nonEmpty(value: string | null | undefined): string | undefined {
-  return value === null || value === undefined || value.trim() === '' ? undefined : value;
+  return value === null || value === undefined || value.trim() === '' ? undefined : value.trim();
 }

@@ -1,23 +1,21 @@
 import type { AppState } from '../model/app-state.js';
 import type { DesiredState } from '../model/desired-state.js';
-import type { Op } from './op.js';
+import type { PlannedOp } from './op.js';
 
 /** Group creates, renames and deletes, matched by the IdP id (`externalId`). */
-export function diffGroups(desired: DesiredState, app: AppState, connectionId: string): Op[] {
-  const ops: Op[] = [];
+export function diffGroups(desired: DesiredState, app: AppState): PlannedOp[] {
+  const ops: PlannedOp[] = [];
   for (const want of desired.groups.values()) {
     const have = app.groups.get(want.externalId);
     if (have === undefined) {
       ops.push({
         kind: 'group.create',
-        key: `group.create:${connectionId}:${want.externalId}`,
         externalId: want.externalId,
         displayName: want.displayName,
       });
     } else if (have.displayName !== want.displayName) {
       ops.push({
         kind: 'group.rename',
-        key: `group.rename:${connectionId}:${have.externalId}@${have.revision}`,
         externalId: have.externalId,
         displayName: want.displayName,
       });
@@ -27,7 +25,6 @@ export function diffGroups(desired: DesiredState, app: AppState, connectionId: s
     if (!desired.groups.has(have.externalId)) {
       ops.push({
         kind: 'group.delete',
-        key: `group.delete:${connectionId}:${have.externalId}@${have.revision}`,
         externalId: have.externalId,
       });
     }

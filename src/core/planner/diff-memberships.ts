@@ -1,6 +1,6 @@
 import type { AppState } from '../model/app-state.js';
 import type { DesiredState } from '../model/desired-state.js';
-import type { Op } from './op.js';
+import type { PlannedOp } from './op.js';
 
 const NONE: ReadonlySet<string> = new Set();
 
@@ -8,18 +8,16 @@ const NONE: ReadonlySet<string> = new Set();
  * Member adds and removes per group, one op of each kind per group (the target chunks big lists). Groups
  * about to be deleted get no removes: deleting the group drops its memberships.
  */
-export function diffMemberships(desired: DesiredState, app: AppState, connectionId: string): Op[] {
-  const ops: Op[] = [];
+export function diffMemberships(desired: DesiredState, app: AppState): PlannedOp[] {
+  const ops: PlannedOp[] = [];
   for (const want of desired.groups.values()) {
     const have = app.members.get(want.externalId) ?? NONE;
-    const revision = app.groups.get(want.externalId)?.revision ?? 0;
-    const at = `${connectionId}:${want.externalId}@${revision}`;
     const added = [...want.members].filter((id) => !have.has(id)).sort();
     const removed = [...have].filter((id) => !want.members.has(id)).sort();
     if (added.length > 0) {
       ops.push({
         kind: 'members.add',
-        key: `members.add:${at}`,
+
         groupExternalId: want.externalId,
         userExternalIds: added,
       });
@@ -27,7 +25,7 @@ export function diffMemberships(desired: DesiredState, app: AppState, connection
     if (removed.length > 0) {
       ops.push({
         kind: 'members.remove',
-        key: `members.remove:${at}`,
+
         groupExternalId: want.externalId,
         userExternalIds: removed,
       });

@@ -1,7 +1,7 @@
 import type { AppState, AppUser } from '../model/app-state.js';
 import type { DesiredState, DesiredUser } from '../model/desired-state.js';
 import { USER_ATTRIBUTE_NAMES, type UserAttributes } from '../model/directory-user.js';
-import type { Op, UserAttributeChanges } from './op.js';
+import type { PlannedOp, UserAttributeChanges } from './op.js';
 
 // Logins and e-mail addresses are matched case-insensitively by every IdP and app we know of; a change of
 // case alone is not worth a write (and some apps reject it as a conflict with the user itself).
@@ -19,28 +19,27 @@ export function changedAttributes(app: UserAttributes, desired: UserAttributes):
   return changes;
 }
 
-export function diffUsers(desired: DesiredState, app: AppState, connectionId: string, invites: boolean): Op[] {
-  const ops: Op[] = [];
+export function diffUsers(desired: DesiredState, app: AppState, invites: boolean): PlannedOp[] {
+  const ops: PlannedOp[] = [];
   for (const want of desired.users.values()) {
     const have = app.users.get(want.externalId);
     if (have === undefined) {
       // Only people active now are created; someone never active at any sync never reaches the app.
-      if (want.active) ops.push(createOp(want, connectionId, invites));
+      if (want.active) ops.push(createOp(want, invites));
       continue;
     }
-    ops.push(...changeOps(have, want, connectionId));
+    ops.push(...changeOps(have, want));
   }
   for (const have of app.users.values()) {
     // Deleted in the IdP or out of scope: deactivated, never deleted, so the person's data stays in the app.
-    if (!desired.users.has(have.externalId) && have.active) ops.push(deactivateOp(have, connectionId));
+    if (!desired.users.has(have.externalId) && have.active) ops.push(deactivateOp(have));
   }
   return ops;
 }
 
-function createOp(want: DesiredUser, connectionId: string, invite: boolean): Op {
+function createOp(want: DesiredUser, invite: boolean): PlannedOp {
   return {
     kind: 'user.create',
-    key: `user.create:${connectionId}:${want.externalId}`,
     externalId: want.externalId,
     attributes: {
       userName: want.userName,
@@ -53,24 +52,19 @@ function createOp(want: DesiredUser, connectionId: string, invite: boolean): Op 
   };
 }
 
-function changeOps(have: AppUser, want: DesiredUser, connectionId: string): Op[] {
-  const ops: Op[] = [];
+function changeOps(have: AppUser, want: DesiredUser): PlannedOp[] {
+  const ops: PlannedOp[] = [];
   const changes = changedAttributes(have, want);
   const changed = Object.keys(changes).length > 0;
-  const at = `${connectionId}:${have.externalId}@${have.revision}`;
   if (want.active && !have.active) {
-    ops.push({ kind: 'user.reactivate', key: `user.reactivate:${at}`, externalId: have.externalId, changes });
+    ops.push({ kind: 'user.reactivate', externalId: have.externalId, changes });
   } else if (changed) {
-    ops.push({ kind: 'user.update', key: `user.update:${at}`, externalId: have.externalId, changes });
+    ops.push({ kind: 'user.update', externalId: have.externalId, changes });
   }
-  if (!want.active && have.active) ops.push(deactivateOp(have, connectionId));
+  if (!want.active && have.active) ops.push(deactivateOp(have));
   return ops;
 }
 
-function deactivateOp(have: AppUser, connectionId: string): Op {
-  return {
-    kind: 'user.deactivate',
-    key: `user.deactivate:${connectionId}:${have.externalId}@${have.revision}`,
-    externalId: have.externalId,
-  };
+function deactivateOp(have: AppUser): PlannedOp {
+  return { kind: 'user.deactivate', externalId: have.externalId };
 }

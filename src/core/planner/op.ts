@@ -48,6 +48,9 @@ export type Op =
 
 export type OpKind = Op['kind'];
 
+/** An op before its idempotency key is assigned (see `key-ops.ts`). */
+export type PlannedOp = Op extends infer O ? (O extends Op ? Omit<O, 'key'> : never) : never;
+
 /** The order ops run in (DESIGN "Ordering inside a plan"): people exist before groups reference them, etc. */
 export const OP_PHASES: Readonly<Record<OpKind, number>> = {
   'user.create': 0,
@@ -63,7 +66,7 @@ export const OP_PHASES: Readonly<Record<OpKind, number>> = {
 };
 
 /** The object an op is about, for ordering, logs and the outbox. */
-export function opSubject(op: Op): string {
+export function opSubject(op: PlannedOp): string {
   switch (op.kind) {
     case 'members.add':
     case 'members.remove':

@@ -1,9 +1,9 @@
-import { OP_PHASES, opSubject, type Op } from './op.js';
+import { OP_PHASES, opSubject, type PlannedOp } from './op.js';
 
-/** Deterministic order: by phase (DESIGN "Ordering inside a plan"), then subject, then key. */
-export function orderOps(ops: readonly Op[]): Op[] {
+/** Deterministic order: by phase (DESIGN "Ordering inside a plan"), then subject, then kind. */
+export function orderOps<T extends PlannedOp>(ops: readonly T[]): T[] {
   return [...ops].sort(
-    (a, b) => OP_PHASES[a.kind] - OP_PHASES[b.kind] || compare(opSubject(a), opSubject(b)) || compare(a.key, b.key),
+    (a, b) => OP_PHASES[a.kind] - OP_PHASES[b.kind] || compare(opSubject(a), opSubject(b)) || compare(a.kind, b.kind),
   );
 }
 

@@ -4,7 +4,8 @@ import { diffGroups } from './diff-groups.js';
 import { diffMemberships } from './diff-memberships.js';
 import { diffUsers } from './diff-users.js';
 import { checkMassDeactivation, type DeactivationLimit } from './guards.js';
-import type { Op } from './op.js';
+import { keyOps } from './key-ops.js';
+import type { PlannedOp } from './op.js';
 import { orderOps } from './order-ops.js';
 import type { Plan } from './plan.js';
 
@@ -21,29 +22,26 @@ export interface PlanOptions {
  * same keys, and planning again on the result gives an empty plan.
  */
 export function planSync(desired: DesiredState, app: AppState, options: PlanOptions): Plan {
-  const ops: Op[] = [
-    ...diffUsers(desired, app, options.connectionId, options.invites),
-    ...diffGroups(desired, app, options.connectionId),
-    ...diffMemberships(desired, app, options.connectionId),
-    ...inviteOps(desired, app, options),
+  const planned: PlannedOp[] = [
+    ...diffUsers(desired, app, options.invites),
+    ...diffGroups(desired, app),
+    ...diffMemberships(desired, app),
+    ...inviteOps(desired, app, options.invites),
   ];
-  const ordered = orderOps(ops);
+  const ordered = keyOps(orderOps(planned), app, options.connectionId);
   const rejection = checkMassDeactivation(ordered, app, options.deactivationLimit);
   return { ops: ordered, rejected: rejection !== null && !options.allowMassDeactivation ? rejection : null };
 }
 
 // Invites still owed from earlier runs (created, then the process died before the mail went out), and the
-// ones owed to the people this plan creates.
-function inviteOps(desired: DesiredState, app: AppState, options: PlanOptions): Op[] {
-  const owed = new Set(app.dueInvites.keys());
-  if (options.invites) {
+// ones owed to the people this plan creates. An owed invite waits while its person is not active: an invite
+// to a disabled account is useless, and the person gets it if they come back.
+function inviteOps(desired: DesiredState, app: AppState, invites: boolean): PlannedOp[] {
+  const owed = new Set([...app.dueInvites.keys()].filter((id) => desired.users.get(id)?.active === true));
+  if (invites) {
     for (const user of desired.users.values()) {
       if (user.active && !app.users.has(user.externalId)) owed.add(user.externalId);
     }
   }
-  return [...owed].map((userExternalId) => ({
-    kind: 'invite.send',
-    key: `invite.send:${options.connectionId}:${userExternalId}`,
-    userExternalId,
-  }));
+  return [...owed].map((userExternalId) => ({ kind: 'invite.send', userExternalId }));
 }

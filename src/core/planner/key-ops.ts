@@ -1,0 +1,47 @@
+import type { AppState } from '../model/app-state.js';
+import { opSubject, type Op, type PlannedOp } from './op.js';
+
+/**
+ * Gives each op of an ordered plan its idempotency key: `<kind>:<connection>:<subject>`, plus `@<revision>` for
+ * ops that can recur on one subject (a user is deactivated, reactivated, deactivated again). The revision is
+ * the one the subject will have when the op runs (its revision now, raised by the ops before it on the same
+ * subject), so if a run dies after the first of two ops on a subject, planning again gives the second op the
+ * same key and the outbox recognises it.
+ */
+export function keyOps(ordered: readonly PlannedOp[], app: AppState, connectionId: string): Op[] {
+  const userRevisions = new Map<string, number>();
+  const groupRevisions = new Map<string, number>();
+  const next = (revisions: Map<string, number>, subject: string, now: number, bump: boolean): number => {
+    const current = revisions.get(subject) ?? now;
+    if (bump) revisions.set(subject, current + 1);
+    return current;
+  };
+  return ordered.map((op): Op => {
+    const subject = opSubject(op);
+    const base = `${op.kind}:${connectionId}:${subject}`;
+    switch (op.kind) {
+      case 'user.create':
+        userRevisions.set(subject, 1);
+        return { ...op, key: base };
+      case 'group.create':
+        groupRevisions.set(subject, 1);
+        return { ...op, key: base };
+      case 'invite.send':
+        return { ...op, key: base };
+      case 'user.update':
+      case 'user.reactivate':
+      case 'user.deactivate': {
+        const revision = next(userRevisions, subject, app.users.get(subject)?.revision ?? 0, true);
+        return { ...op, key: `${base}@${revision}` };
+      }
+      case 'group.rename':
+      case 'members.add':
+      case 'members.remove':
+      case 'group.delete': {
+        const bump = op.kind !== 'group.delete';
+        const revision = next(groupRevisions, subject, app.groups.get(subject)?.revision ?? 0, bump);
+        return { ...op, key: `${base}@${revision}` };
+      }
+    }
+  });
+}
