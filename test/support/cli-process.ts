@@ -38,7 +38,9 @@ export function startCli(
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const done = new Promise<CliResult>((resolveDone, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => resolveDone({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      resolveDone({ code, signal, stdout, stderr });
+    });
   });
   return { child, done };
 }

@@ -99,8 +99,8 @@ export class MemoryAppTarget implements Target {
   private write<T>(description: string, action: () => T): Promise<T> {
     const failure = this.failures.findIndex((f) => description.startsWith(f.prefix));
     if (failure >= 0) {
-      const [{ error }] = this.failures.splice(failure, 1) as [{ error: TargetError }];
-      return Promise.reject(error);
+      const [removed] = this.failures.splice(failure, 1);
+      return Promise.reject(removed!.error);
     }
     this.writes.push(description);
     return Promise.resolve(action());

@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# Build stage: compiles TypeScript and native modules (better-sqlite3) with the toolchain.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json eslint.config.js .prettierrc.json .prettierignore ./
+COPY src ./src
+COPY connectors ./connectors
+COPY migrations ./migrations
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+
+# Runtime stage: only the built code, production dependencies and the bundled sandbox directory.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json ./
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=build --chown=node:node /app/connectors/sandbox/sample-directory.json ./connectors/sandbox/sample-directory.json
+RUN ln -s /app/dist/src/main.js /usr/local/bin/dirsync && chmod +x /app/dist/src/main.js && mkdir -p /data && chown node:node /data
+USER node
+ENV DATABASE_URL=sqlite:/data/dirsync.db
+VOLUME ["/data"]
+ENTRYPOINT ["dirsync"]
+CMD ["worker"]

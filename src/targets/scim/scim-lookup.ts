@@ -1,0 +1,95 @@
+import type { z } from 'zod';
+import { scimEqFilter } from './scim-filter.js';
+import type { ScimLookupAttribute } from './scim-filter.js';
+import type { ScimHttp, ScimHttpResponse } from './scim-http.js';
+import type { ScimProviderCapabilities } from './scim-provider-capabilities.js';
+import { scimListResponseSchema } from './scim-schemas.js';
+
+export interface ScimLookupSpec<T> {
+  readonly endpoint: 'Users' | 'Groups';
+  readonly schema: z.ZodType<T>;
+  readonly attribute: ScimLookupAttribute;
+  readonly value: string;
+  /** The attribute's value on a resource, to check what the provider returned. */
+  readonly read: (resource: T) => string | null | undefined;
+  /** `externalId` is case-exact; `userName` and `displayName` are not (RFC 7643 §4.1.1, §4.2). */
+  readonly caseExact: boolean;
+  /** When the provider cannot filter on the attribute: page through everything (true) or report nothing. */
+  readonly scanIfUnsupported: boolean;
+}
+
+const MAX_SCAN_PAGES = 10_000;
+
+/**
+ * Finds a user or group by one attribute with an `eq` filter. Providers that cannot filter on it (400
+ * `invalidFilter`, 501, or a filter silently ignored) are remembered, and then either skipped or scanned page by
+ * page, so that lookups work on limited providers too. What a provider returns is checked, never trusted.
+ */
+export class ScimLookup {
+  readonly #http: ScimHttp;
+  readonly #capabilities: ScimProviderCapabilities;
+  readonly #unsupported = new Set<string>();
+
+  constructor(http: ScimHttp, capabilities: ScimProviderCapabilities) {
+    this.#http = http;
+    this.#capabilities = capabilities;
+  }
+
+  async find<T>(spec: ScimLookupSpec<T>): Promise<T | undefined> {
+    const key = `${spec.endpoint}:${spec.attribute}`;
+    const capabilities = await this.#capabilities.get();
+    if (capabilities.filterSupported && !this.#unsupported.has(key)) {
+      const result = await this.#filter(spec);
+      if (result !== 'unsupported') return result;
+      this.#unsupported.add(key);
+    }
+    return spec.scanIfUnsupported ? this.#scan(spec, capabilities.pageSize) : undefined;
+  }
+
+  async #filter<T>(spec: ScimLookupSpec<T>): Promise<T | undefined | 'unsupported'> {
+    const action = `look up ${spec.endpoint} by ${spec.attribute}`;
+    const response = await this.#http.request('GET', spec.endpoint, {
+      query: { filter: scimEqFilter(spec.attribute, spec.value) },
+    });
+    // RFC 7644 §3.4.2.2: an attribute the provider cannot filter on is a 400 invalidFilter; some say 501.
+    if (response.status === 400 || response.status === 501) return 'unsupported';
+    // Some apps answer a filter that matches nothing with 404 instead of an empty list.
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw this.#http.failure(response, action);
+    const resources = this.#resources(response, spec, action);
+    const match = resources.find((resource) => matches(spec, resource));
+    // Resources that do not match mean the filter was ignored (seen in the wild): do not trust it again.
+    return match ?? (resources.length > 0 ? 'unsupported' : undefined);
+  }
+
+  async #scan<T>(spec: ScimLookupSpec<T>, pageSize: number): Promise<T | undefined> {
+    const action = `list ${spec.endpoint}`;
+    let startIndex = 1;
+    for (let page = 0; page < MAX_SCAN_PAGES; page++) {
+      const response = await this.#http.request('GET', spec.endpoint, {
+        query: { startIndex: String(startIndex), count: String(pageSize) },
+      });
+      if (response.status !== 200) throw this.#http.failure(response, action);
+      const list = this.#http.parse(response, scimListResponseSchema, action);
+      const resources = this.#resources(response, spec, action);
+      const match = resources.find((resource) => matches(spec, resource));
+      if (match !== undefined) return match;
+      startIndex += resources.length;
+      if (resources.length === 0 || startIndex > list.totalResults) return undefined;
+    }
+    return undefined;
+  }
+
+  #resources<T>(response: ScimHttpResponse, spec: ScimLookupSpec<T>, action: string): T[] {
+    const list = this.#http.parse(response, scimListResponseSchema, action);
+    return (list.Resources ?? []).map((resource) =>
+      this.#http.parse({ ...response, body: resource }, spec.schema, action),
+    );
+  }
+}
+
+function matches<T>(spec: ScimLookupSpec<T>, resource: T): boolean {
+  const actual = spec.read(resource);
+  if (typeof actual !== 'string') return false;
+  return spec.caseExact ? actual === spec.value : actual.toLowerCase() === spec.value.toLowerCase();
+}

@@ -1,0 +1,225 @@
+import type {
+  CreateOptions,
+  CreateResult,
+  GroupChanges,
+  GroupWrite,
+  Target,
+  UserChanges,
+  UserWrite,
+} from '../target.js';
+import { TargetError } from '../target-error.js';
+import { ScimHttp } from './scim-http.js';
+import type { ScimHttpResponse } from './scim-http.js';
+import { ScimLookup } from './scim-lookup.js';
+import {
+  groupPatchBatches,
+  groupPatchOperations,
+  patchRequest,
+  userAttributes,
+  userChangeOperations,
+} from './scim-patch-operations.js';
+import type { GroupPatchBatch, ScimPatchOperation } from './scim-patch-operations.js';
+import { ScimProviderCapabilities } from './scim-provider-capabilities.js';
+import {
+  SCIM_GROUP_SCHEMA,
+  SCIM_USER_SCHEMA,
+  scimErrorSchema,
+  scimGroupSchema,
+  scimUserSchema,
+} from './scim-schemas.js';
+import type { ScimGroup, ScimUser } from './scim-schemas.js';
+import { resolveScimTargetConfig } from './scim-target-config.js';
+import type { ResolvedScimTargetConfig, ScimTargetConfig } from './scim-target-config.js';
+
+/**
+ * The app as a SCIM 2.0 service provider (RFC 7643/7644), strict or limited: `eq` filters only, PATCH in the
+ * forms limited providers accept (see `scim-patch-operations.ts`), member changes chunked, creates made
+ * idempotent by lookups, and `/ServiceProviderConfig` read once where present.
+ */
+export class ScimTarget implements Target {
+  readonly name = 'scim';
+  readonly #config: ResolvedScimTargetConfig;
+  readonly #http: ScimHttp;
+  readonly #capabilities: ScimProviderCapabilities;
+  readonly #lookup: ScimLookup;
+
+  /** Throws a `config` TargetError for a bad base URL, an empty token or a bad limit. */
+  constructor(config: ScimTargetConfig) {
+    this.#config = resolveScimTargetConfig(config);
+    this.#http = new ScimHttp(this.#config);
+    this.#capabilities = new ScimProviderCapabilities(this.#http);
+    this.#lookup = new ScimLookup(this.#http, this.#capabilities);
+  }
+
+  async createUser(user: UserWrite, options: CreateOptions): Promise<CreateResult> {
+    const action = `create user ${JSON.stringify(user.userName)}`;
+    if (options.resumed) {
+      // An earlier attempt may have landed: first our own object by externalId, then one of the same name.
+      const found = (await this.#findUserByExternalId(user)) ?? (await this.#findUserByName(user));
+      if (found !== undefined) return this.#linkUser(found, user);
+    }
+    const response = await this.#http.request('POST', 'Users', {
+      json: { schemas: [SCIM_USER_SCHEMA], ...userAttributes(user) },
+    });
+    if (isSuccess(response)) return { appId: this.#http.parse(response, scimUserSchema, action).id, adopted: false };
+    if (response.status === 409) {
+      // RFC 7644 §3.3: 409 uniqueness. Either someone made this user in the app, or a retried POST of ours landed.
+      const found = await this.#findUserByName(user);
+      if (found !== undefined) return this.#linkUser(found, user);
+    }
+    throw this.#http.failure(response, action);
+  }
+
+  async updateUser(appId: string, changes: UserChanges): Promise<void> {
+    const operations = userChangeOperations(changes);
+    if (operations.length === 0) return;
+    await this.#patch('Users', appId, operations, `update user ${appId}`);
+  }
+
+  async createGroup(group: GroupWrite, options: CreateOptions): Promise<CreateResult> {
+    const action = `create group ${JSON.stringify(group.displayName)}`;
+    if (options.resumed) {
+      const found = (await this.#findGroupByExternalId(group)) ?? (await this.#findGroupByName(group));
+      if (found !== undefined) return this.#linkGroup(found, group);
+    }
+    // Members are never sent here: they come as their own ops, chunked (and limited providers refuse them).
+    const response = await this.#http.request('POST', 'Groups', {
+      json: { schemas: [SCIM_GROUP_SCHEMA], displayName: group.displayName, externalId: group.externalId },
+    });
+    if (isSuccess(response)) return { appId: this.#http.parse(response, scimGroupSchema, action).id, adopted: false };
+    if (response.status === 409) {
+      const found = await this.#findGroupByName(group);
+      if (found !== undefined) return this.#linkGroup(found, group);
+    }
+    throw this.#http.failure(response, action);
+  }
+
+  async updateGroup(appId: string, changes: GroupChanges): Promise<void> {
+    for (const batch of groupPatchBatches(changes, this.#config.maxMembersPerPatch)) {
+      await this.#patchGroup(appId, batch);
+    }
+  }
+
+  async deleteGroup(appId: string): Promise<void> {
+    const response = await this.#http.request('DELETE', `Groups/${encodeURIComponent(appId)}`);
+    // Already gone is what we wanted (a retried DELETE, or a deletion in the app).
+    if (isSuccess(response) || response.status === 404) return;
+    throw this.#http.failure(response, `delete group ${appId}`);
+  }
+
+  async #linkUser(found: ScimUser, user: UserWrite): Promise<CreateResult> {
+    // Our externalId on it: our own earlier create, not an adoption (it got, or gets, its invite).
+    if (found.externalId === user.externalId) return { appId: found.id, adopted: false };
+    await this.#patch('Users', found.id, [{ op: 'replace', value: userAttributes(user) }], `adopt user ${found.id}`);
+    return { appId: found.id, adopted: true };
+  }
+
+  async #linkGroup(found: ScimGroup, group: GroupWrite): Promise<CreateResult> {
+    if (found.externalId === group.externalId) return { appId: found.id, adopted: false };
+    const value = { externalId: group.externalId, displayName: group.displayName };
+    await this.#patch('Groups', found.id, [{ op: 'replace', value }], `adopt group ${found.id}`);
+    return { appId: found.id, adopted: true };
+  }
+
+  #findUserByExternalId(user: UserWrite): Promise<ScimUser | undefined> {
+    return this.#lookup.find({
+      endpoint: 'Users',
+      schema: scimUserSchema,
+      attribute: 'externalId',
+      value: user.externalId,
+      read: (found) => found.externalId,
+      caseExact: true,
+      // Not worth a scan: the userName lookup that follows finds the same user and shows its externalId.
+      scanIfUnsupported: false,
+    });
+  }
+
+  #findUserByName(user: UserWrite): Promise<ScimUser | undefined> {
+    return this.#lookup.find({
+      endpoint: 'Users',
+      schema: scimUserSchema,
+      attribute: 'userName',
+      value: user.userName,
+      read: (found) => found.userName,
+      caseExact: false,
+      scanIfUnsupported: true,
+    });
+  }
+
+  #findGroupByExternalId(group: GroupWrite): Promise<ScimGroup | undefined> {
+    return this.#lookup.find({
+      endpoint: 'Groups',
+      schema: scimGroupSchema,
+      attribute: 'externalId',
+      value: group.externalId,
+      read: (found) => found.externalId,
+      caseExact: true,
+      scanIfUnsupported: false,
+    });
+  }
+
+  #findGroupByName(group: GroupWrite): Promise<ScimGroup | undefined> {
+    return this.#lookup.find({
+      endpoint: 'Groups',
+      schema: scimGroupSchema,
+      attribute: 'displayName',
+      value: group.displayName,
+      read: (found) => found.displayName,
+      caseExact: false,
+      scanIfUnsupported: true,
+    });
+  }
+
+  /**
+   * One group PATCH. A `noTarget` answer to a batch with removals means a member to remove is not there any more
+   * (the op is re-run after a crash, or someone removed it in the app); PATCH is atomic (RFC 7644 §3.5.2), so
+   * nothing was applied: send the rest of the batch, then each removal alone, taking `noTarget` as done.
+   */
+  async #patchGroup(appId: string, batch: GroupPatchBatch): Promise<void> {
+    const action = `update group ${appId}`;
+    const response = await this.#send('Groups', appId, groupPatchOperations(batch));
+    if (isSuccess(response)) return;
+    if (!isNoTarget(response) || batch.removeMemberIds.length === 0) throw this.#http.failure(response, action);
+    const rest = groupPatchOperations({ ...batch, removeMemberIds: [] });
+    if (rest.length > 0) await this.#patch('Groups', appId, rest, action);
+    for (const id of batch.removeMemberIds) {
+      const removal = await this.#send(
+        'Groups',
+        appId,
+        groupPatchOperations({ ...EMPTY_BATCH, removeMemberIds: [id] }),
+      );
+      if (!isSuccess(removal) && !isNoTarget(removal)) throw this.#http.failure(removal, action);
+    }
+  }
+
+  async #patch(
+    endpoint: 'Users' | 'Groups',
+    id: string,
+    operations: ScimPatchOperation[],
+    action: string,
+  ): Promise<void> {
+    const response = await this.#send(endpoint, id, operations);
+    if (!isSuccess(response)) throw this.#http.failure(response, action);
+  }
+
+  async #send(endpoint: 'Users' | 'Groups', id: string, operations: ScimPatchOperation[]): Promise<ScimHttpResponse> {
+    if (!(await this.#capabilities.get()).patchSupported) {
+      throw new TargetError(
+        'config',
+        `${this.#http.displayUrl} says in /ServiceProviderConfig that it does not support PATCH, which dirsync ` +
+          'needs to update users and groups (RFC 7644 §3.5.2): enable PATCH in the app’s SCIM settings',
+      );
+    }
+    return this.#http.request('PATCH', `${endpoint}/${encodeURIComponent(id)}`, { json: patchRequest(operations) });
+  }
+}
+
+function isSuccess(response: ScimHttpResponse): boolean {
+  return response.status >= 200 && response.status < 300;
+}
+
+const EMPTY_BATCH: GroupPatchBatch = { displayName: undefined, addMemberIds: [], removeMemberIds: [] };
+
+function isNoTarget(response: ScimHttpResponse): boolean {
+  return response.status === 400 && scimErrorSchema.safeParse(response.body).data?.scimType === 'noTarget';
+}

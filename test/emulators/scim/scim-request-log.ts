@@ -1,0 +1,59 @@
+import type { JsonValue } from './scim-json.js';
+
+/** One request as the server answered it. Headers are not kept: the token must not end up in test output. */
+export interface ScimLoggedRequest {
+  readonly method: string;
+  /** Under the base URL: `/Users`, `/Groups/<id>`. */
+  readonly path: string;
+  /** The decoded query parameters (`filter`, `startIndex`, `count`). */
+  readonly query: Readonly<Record<string, string>>;
+  /** The HTTP status, or `'reset'` when an injected fault dropped the connection. */
+  readonly status: number | 'reset';
+  readonly requestBody: JsonValue | undefined;
+  readonly responseBody: JsonValue | undefined;
+}
+
+export interface ScimRequestMatch {
+  readonly method?: string;
+  readonly path?: string | RegExp;
+  readonly status?: number | 'reset';
+}
+
+/** Every request the server saw, in order of completion. */
+export class ScimRequestLog {
+  readonly #entries: ScimLoggedRequest[] = [];
+
+  record(entry: ScimLoggedRequest): void {
+    this.#entries.push(entry);
+  }
+
+  entries(match: ScimRequestMatch = {}): readonly ScimLoggedRequest[] {
+    return this.#entries.filter((entry) => matches(entry, match));
+  }
+
+  count(match: ScimRequestMatch = {}): number {
+    return this.entries(match).length;
+  }
+
+  /** How many `POST /Users` for this userName (case-insensitively) answered 201: a duplicate create shows as 2. */
+  createdCount(userName: string): number {
+    const wanted = userName.toLowerCase();
+    return this.#entries.filter((entry) => {
+      if (entry.method !== 'POST' || entry.path !== '/Users' || entry.status !== 201) return false;
+      const body = entry.requestBody;
+      const name = typeof body === 'object' && body !== null && !Array.isArray(body) ? body['userName'] : undefined;
+      return typeof name === 'string' && name.toLowerCase() === wanted;
+    }).length;
+  }
+
+  clear(): void {
+    this.#entries.length = 0;
+  }
+}
+
+function matches(entry: ScimLoggedRequest, match: ScimRequestMatch): boolean {
+  if (match.method !== undefined && match.method !== entry.method) return false;
+  if (match.status !== undefined && match.status !== entry.status) return false;
+  if (typeof match.path === 'string') return match.path === entry.path;
+  return match.path === undefined || match.path.test(entry.path);
+}

@@ -1,0 +1,66 @@
+/** The attribute characteristics of RFC 7643 §2.2 that the emulator enforces. */
+export type ScimAttributeType = 'string' | 'boolean' | 'complex' | 'reference' | 'dateTime';
+export type ScimMutability = 'readOnly' | 'readWrite' | 'immutable';
+
+export interface ScimAttribute {
+  readonly name: string;
+  readonly type: ScimAttributeType;
+  readonly multiValued: boolean;
+  readonly caseExact: boolean;
+  readonly mutability: ScimMutability;
+  readonly required: boolean;
+  readonly subAttributes: readonly ScimAttribute[];
+}
+
+export interface ScimResourceSchema {
+  readonly resourceType: 'User' | 'Group';
+  /** The collection path under the base URL. */
+  readonly endpoint: '/Users' | '/Groups';
+  /** The core schema URN, which may prefix attribute names in filters and paths (RFC 7644 §3.10). */
+  readonly schemaUrn: string;
+  readonly attributes: readonly ScimAttribute[];
+}
+
+type AttributeOptions = Partial<Omit<ScimAttribute, 'name' | 'type'>>;
+
+/** Defaults of RFC 7643 §2.2: not required, case-insensitive, read-write, single-valued. */
+export function scimAttribute(name: string, type: ScimAttributeType, options: AttributeOptions = {}): ScimAttribute {
+  return {
+    name,
+    type,
+    multiValued: options.multiValued ?? false,
+    caseExact: options.caseExact ?? false,
+    mutability: options.mutability ?? 'readWrite',
+    required: options.required ?? false,
+    subAttributes: options.subAttributes ?? [],
+  };
+}
+
+/** Attribute names are case-insensitive (RFC 7643 §2.1): `USERNAME` names `userName`. */
+export function findScimAttribute(attributes: readonly ScimAttribute[], name: string): ScimAttribute | undefined {
+  const wanted = name.toLowerCase();
+  return attributes.find((attribute) => attribute.name.toLowerCase() === wanted);
+}
+
+/**
+ * Splits an attribute path (`name.givenName`, `urn:…:User:userName`) into the attribute and its optional
+ * sub-attribute names, after removing the resource's own schema URN. `undefined` when the path is malformed
+ * or names another schema (an extension the emulator does not know).
+ */
+export function splitScimAttributePath(
+  schema: ScimResourceSchema | undefined,
+  path: string,
+): { readonly attribute: string; readonly subAttribute: string | undefined } | undefined {
+  let rest = path;
+  if (/^urn:/i.test(rest)) {
+    const prefix = `${schema?.schemaUrn ?? ''}:`.toLowerCase();
+    if (schema === undefined || !rest.toLowerCase().startsWith(prefix)) return undefined;
+    rest = rest.slice(prefix.length);
+  }
+  const parts = rest.split('.');
+  const [attribute, subAttribute, extra] = parts;
+  const namePattern = /^(?:\$ref|[A-Za-z][\w-]*)$/;
+  if (attribute === undefined || !namePattern.test(attribute) || extra !== undefined) return undefined;
+  if (subAttribute !== undefined && !namePattern.test(subAttribute)) return undefined;
+  return { attribute, subAttribute };
+}

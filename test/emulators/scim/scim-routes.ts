@@ -1,0 +1,167 @@
+import { compileScimFilter } from './compile-scim-filter.js';
+import type { ScimPredicate } from './compile-scim-filter.js';
+import { GROUP_SCHEMA, USER_SCHEMA } from './scim-core-schemas.js';
+import { ScimError } from './scim-error.js';
+import { parseScimFilter } from './scim-filter.js';
+import { isJsonObject } from './scim-json.js';
+import type { JsonObject, JsonValue } from './scim-json.js';
+import { checkLimitedFilter, checkLimitedPatch } from './scim-limited-rules.js';
+import { parseScimPatchRequest } from './scim-patch-request.js';
+import type { ScimResourceSchema } from './scim-resource-schema.js';
+import type { ScimStore } from './scim-store.js';
+
+/** `strict`: RFC 7643/7644 as written. `limited`: the small SaaS app (see `scim-limited-rules.ts`). */
+export type ScimProviderMode = 'strict' | 'limited';
+
+export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+export const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
+
+export interface ScimRouteContext {
+  readonly store: ScimStore;
+  readonly mode: ScimProviderMode;
+  readonly maxPageSize: number;
+  readonly baseUrl: string;
+  /** When false, `/ServiceProviderConfig` answers 404, as it does on apps that never implemented it. */
+  readonly serviceProviderConfig: boolean;
+}
+
+export interface ScimRouteRequest {
+  readonly method: string;
+  /** Under the base URL, e.g. `/Users/<id>`. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly body: JsonValue | undefined;
+  readonly ifMatch: string | undefined;
+}
+
+export interface ScimResponse {
+  readonly status: number;
+  readonly body?: JsonValue;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const COLLECTIONS: Readonly<Record<string, ScimResourceSchema>> = { Users: USER_SCHEMA, Groups: GROUP_SCHEMA };
+
+/** Answers one authenticated request; failures are thrown as `ScimError`. */
+export function routeScimRequest(context: ScimRouteContext, request: ScimRouteRequest): ScimResponse {
+  const segments = request.path.split('/').slice(1);
+  const [collection, rawId, extra] = segments;
+  if (collection === 'ServiceProviderConfig' && rawId === undefined && context.serviceProviderConfig) {
+    if (request.method !== 'GET') throw methodNotAllowed(request.method, 'GET');
+    return { status: 200, body: serviceProviderConfig(context) };
+  }
+  const schema = collection === undefined ? undefined : COLLECTIONS[collection];
+  if (schema === undefined || extra !== undefined || rawId === '') {
+    throw ScimError.notFound(`No endpoint ${request.path}`);
+  }
+  if (rawId === undefined) {
+    if (request.method === 'GET') return list(context, schema, request.query);
+    if (request.method === 'POST') return create(context, schema, request.body);
+    throw methodNotAllowed(request.method, 'GET, POST');
+  }
+  const id = decodeURIComponent(rawId);
+  const { store } = context;
+  switch (request.method) {
+    case 'GET':
+      return resourceResponse(200, store.get(schema, id));
+    case 'PUT':
+      // RFC 7644 §3.12: 501 "Service provider does not support the request operation".
+      if (context.mode === 'limited') throw new ScimError(501, 'This provider does not support PUT; use PATCH');
+      return resourceResponse(200, store.replace(schema, id, request.body ?? null, request.ifMatch));
+    case 'PATCH': {
+      const operations = parseScimPatchRequest(request.body ?? null);
+      if (context.mode === 'limited') checkLimitedPatch(schema, operations);
+      const patched = store.patch(schema, id, operations, request.ifMatch);
+      // RFC 7644 §3.5.2 allows 200 with the resource or 204; the limited mode takes the terse one.
+      return context.mode === 'limited' ? { status: 204 } : resourceResponse(200, patched);
+    }
+    case 'DELETE':
+      store.delete(schema, id, request.ifMatch);
+      return { status: 204 };
+    default:
+      throw methodNotAllowed(request.method, 'GET, PUT, PATCH, DELETE');
+  }
+}
+
+function create(context: ScimRouteContext, schema: ScimResourceSchema, body: JsonValue | undefined): ScimResponse {
+  const value = body ?? null;
+  const hasMembers = isJsonObject(value) && Object.keys(value).some((key) => key.toLowerCase() === 'members');
+  if (context.mode === 'limited' && schema === GROUP_SCHEMA && hasMembers) {
+    throw ScimError.badRequest('invalidSyntax', 'This provider does not take members on create; add them by PATCH');
+  }
+  const created = context.store.create(schema, value);
+  const response = resourceResponse(201, created);
+  // RFC 7644 §3.3: the Location header of a 201 is the resource's meta.location.
+  return { ...response, headers: { ...response.headers, Location: metaOf(created, 'location') } };
+}
+
+function list(context: ScimRouteContext, schema: ScimResourceSchema, query: URLSearchParams): ScimResponse {
+  const filterText = query.get('filter');
+  let predicate: ScimPredicate | undefined;
+  if (filterText !== null) {
+    const filter = parseScimFilter(filterText);
+    if (context.mode === 'limited') checkLimitedFilter(schema, filter);
+    predicate = compileScimFilter(filter, { schema, attributes: schema.attributes });
+  }
+  // RFC 7644 §3.4.2.4: startIndex is 1-based and "less than 1 SHALL be interpreted as 1"; a negative count
+  // "SHALL be interpreted as 0"; the provider caps the page at its own maximum.
+  const startIndex = Math.max(1, integerParameter(query, 'startIndex') ?? 1);
+  const wanted = integerParameter(query, 'count') ?? context.maxPageSize;
+  const count = Math.min(Math.max(0, wanted), context.maxPageSize);
+  const { total, resources } = context.store.page(schema, predicate, startIndex - 1, count);
+  const body: JsonObject = {
+    schemas: [LIST_RESPONSE_SCHEMA],
+    totalResults: total,
+    startIndex,
+    itemsPerPage: resources.length,
+    Resources: resources,
+  };
+  return { status: 200, body };
+}
+
+function integerParameter(query: URLSearchParams, name: string): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^-?\d{1,9}$/.test(raw)) throw ScimError.badRequest('invalidValue', `"${name}" must be an integer`);
+  return Number(raw);
+}
+
+function serviceProviderConfig(context: ScimRouteContext): JsonObject {
+  const strict = context.mode === 'strict';
+  return {
+    schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
+    patch: { supported: true },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    // RFC 7643 §5: maxResults is "the maximum number of resources returned in a response".
+    filter: { supported: true, maxResults: context.maxPageSize },
+    changePassword: { supported: false },
+    sort: { supported: false },
+    etag: { supported: strict },
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'OAuth Bearer Token',
+        description: 'Authentication with a bearer token (Authorization: Bearer <token>)',
+        primary: true,
+      },
+    ],
+    meta: {
+      resourceType: 'ServiceProviderConfig',
+      location: `${context.baseUrl}/ServiceProviderConfig`,
+    },
+  };
+}
+
+function resourceResponse(status: number, resource: JsonObject): ScimResponse {
+  return { status, body: resource, headers: { ETag: metaOf(resource, 'version') } };
+}
+
+function metaOf(resource: JsonObject, key: 'location' | 'version'): string {
+  const meta = resource['meta'];
+  const value = isJsonObject(meta) ? meta[key] : undefined;
+  return typeof value === 'string' ? value : '';
+}
+
+function methodNotAllowed(method: string, allow: string): ScimError {
+  return new ScimError(405, `${method} is not allowed here (allowed: ${allow})`, undefined, { Allow: allow });
+}

@@ -1,0 +1,34 @@
+// Runs the SCIM emulator as a process of its own, for poking at it by hand or from another language:
+//   npx vite-node test/emulators/scim/scim-test-server-main.ts -- --port 8080 --token secret --mode limited
+// Prints one JSON line {"baseUrl": "..."} on stdout once listening; stops on SIGINT/SIGTERM.
+import { parseArgs } from 'node:util';
+import { ScimTestServer } from './scim-test-server.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    token: { type: 'string', default: 'scim-test-token' },
+    mode: { type: 'string', default: 'strict' },
+    'max-page-size': { type: 'string' },
+  },
+  allowPositionals: true,
+});
+
+const mode = values.mode;
+if (mode !== 'strict' && mode !== 'limited') throw new Error(`--mode must be strict or limited, not ${mode}`);
+const maxPageSize = values['max-page-size'] === undefined ? undefined : Number(values['max-page-size']);
+
+const server = new ScimTestServer({
+  port: Number(values.port),
+  token: values.token,
+  mode,
+  ...(maxPageSize === undefined ? {} : { maxPageSize }),
+});
+const baseUrl = await server.start();
+process.stdout.write(`${JSON.stringify({ baseUrl })}\n`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void server.stop().then(() => process.exit(0));
+  });
+}
