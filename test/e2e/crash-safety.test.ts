@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SmtpTestServer } from '../emulators/smtp/smtp-test-server.js';
+import { ScimTestServer } from '../emulators/scim/scim-test-server.js';
+import { generateSandboxDirectory } from '../fixtures/generate-sandbox-directory.js';
+import { writeSandboxDirectoryFile, type TempSandboxDirectoryFile } from '../fixtures/write-sandbox-directory-file.js';
+import { assertBuilt, runCli, startCli } from '../support/cli-process.js';
+import { diffApp, expectedApp } from '../support/expected-app.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-databases.js';
+
+const ITERATIONS = Number(process.env['DIRSYNC_CRASH_ITERATIONS'] ?? 20);
+const PEOPLE = 500;
+const TOKEN = 'crash-test-token';
+
+// A tiny seeded PRNG: each iteration's kill point is reproducible from its seed (printed on failure).
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type KillPoint =
+  | { readonly kind: 'scim-write-landed'; readonly at: number } // the app applied the write, the answer is lost
+  | { readonly kind: 'scim-write-in-flight'; readonly at: number } // killed before the app saw it
+  | { readonly kind: 'smtp-message'; readonly at: number }; // killed as the mail server accepts an invite
+
+describe('crash safety: SIGKILL at a random moment during apply, then run to completion', () => {
+  const directory = generateSandboxDirectory({ people: PEOPLE, groups: 12, seed: 500 });
+  const activeCount = directory.users.filter((u) =>
+    ['ACTIVE', 'PASSWORD_EXPIRED', 'LOCKED_OUT', 'RECOVERY', 'PROVISIONED'].includes(u.status),
+  ).length;
+  let file: TempSandboxDirectoryFile;
+  const scim = new ScimTestServer({ token: TOKEN });
+  const smtp = new SmtpTestServer();
+  let scimUrl: string;
+  let smtpUrl: string;
+
+  beforeAll(async () => {
+    assertBuilt();
+    file = await writeSandboxDirectoryFile(directory);
+    scimUrl = await scim.start();
+    smtpUrl = (await smtp.start()).url;
+  });
+  afterAll(async () => {
+    await scim.stop();
+    await smtp.stop();
+    await file.remove();
+  });
+
+  it.each(Array.from({ length: ITERATIONS }, (_, i) => i))(
+    'iteration %i: no duplicate create, no duplicate invite, the app ends exact',
+    async (iteration) => {
+      const seed = 1000 + iteration;
+      const random = mulberry32(seed);
+      const dialect = iteration % 3 === 2 ? 'postgres' : 'sqlite';
+      const database: TestDatabase = await createTestDatabase(dialect, `crash_${iteration}`);
+      scim.reset();
+      smtp.clear();
+      const env = {
+        DATABASE_URL: database.url,
+        DIRSYNC_SANDBOX_FILE: file.path,
+        APP_SCIM_URL: scimUrl,
+        APP_SCIM_TOKEN: TOKEN,
+        SMTP_URL: smtpUrl,
+        INVITE_FROM: 'Acme IT <it@acme.example>',
+        APP_NAME: 'Dashworks',
+        LOG_LEVEL: 'warn',
+      };
+      try {
+        const roll = random();
+        // ~620 SCIM writes (500-odd creates, 12 groups, their member PATCHes) and ~430 invites per full run.
+        const kill: KillPoint =
+          roll < 0.45
+            ? { kind: 'scim-write-landed', at: 1 + Math.floor(random() * activeCount) }
+            : roll < 0.7
+              ? { kind: 'scim-write-in-flight', at: 1 + Math.floor(random() * activeCount) }
+              : { kind: 'smtp-message', at: 1 + Math.floor(random() * (activeCount - 1)) };
+        const context = `seed ${seed}, ${dialect}, kill at ${kill.kind} #${kill.at}`;
+
+        const { child, done } = startCli(['sync'], env);
+        let writes = 0;
+        if (kill.kind !== 'smtp-message') {
+          scim.failNext({
+            when: (request) => {
+              if (request.method === 'GET') return false;
+              writes++;
+              if (writes !== kill.at) return false;
+              child.kill('SIGKILL');
+              return true;
+            },
+            status: 'reset',
+            afterApply: kill.kind === 'scim-write-landed',
+            times: 1,
+          });
+        }
+        const poll =
+          kill.kind === 'smtp-message'
+            ? setInterval(() => {
+                if (smtp.messages().length >= kill.at) child.kill('SIGKILL');
+              }, 1)
+            : undefined;
+        const killed = await done;
+        if (poll) clearInterval(poll);
+        scim.clearFaults();
+        expect(killed.signal, `${context}: the first run should have been killed\n${killed.stderr}`).toBe('SIGKILL');
+
+        const completed = await runCli(['sync'], env);
+        expect(completed.code, `${context}\n${completed.stdout}\n${completed.stderr}`).toBe(0);
+
+        // Zero duplicate creates: at most one 201 per userName.
+        const created = new Map<string, number>();
+        for (const request of scim.requests({ method: 'POST', path: '/Users', status: 201 })) {
+          const userName = (request.requestBody as { userName: string }).userName.toLowerCase();
+          created.set(userName, (created.get(userName) ?? 0) + 1);
+        }
+        expect(
+          [...created].filter(([, n]) => n > 1),
+          context,
+        ).toEqual([]);
+        expect(scim.users()).toHaveLength(activeCount);
+
+        // Zero duplicate invites: one invite (one Message-ID) per created person. The same Message-ID may come
+        // twice only when the kill fell between the mail server's acceptance and our commit: a recognisable resend.
+        const messages = smtp.messages();
+        const idsByRecipient = new Map<string, Set<string>>();
+        for (const message of messages) {
+          const to = message.envelopeTo.join(',');
+          idsByRecipient.set(to, (idsByRecipient.get(to) ?? new Set()).add(message.messageId ?? ''));
+        }
+        expect(idsByRecipient.size, context).toBe(activeCount);
+        expect(
+          [...idsByRecipient].filter(([, ids]) => ids.size !== 1),
+          context,
+        ).toEqual([]);
+        expect(messages.length - activeCount, context).toBeLessThanOrEqual(kill.kind === 'smtp-message' ? 1 : 0);
+
+        // The final app state is exact.
+        const everCreated = new Set(scim.users().map((u) => u.externalId ?? ''));
+        expect(diffApp(scim, expectedApp(directory, everCreated), everCreated), context).toEqual([]);
+
+        // And a further run over the unchanged directory writes nothing and sends nothing.
+        const writesBefore = scim.requests().filter((r) => r.method !== 'GET').length;
+        const mailsBefore = smtp.messages().length;
+        const again = await runCli(['sync'], env);
+        expect(again.code, context).toBe(0);
+        expect(scim.requests().filter((r) => r.method !== 'GET').length, context).toBe(writesBefore);
+        expect(smtp.messages().length, context).toBe(mailsBefore);
+      } finally {
+        await database.destroy();
+      }
+    },
+    120_000,
+  );
+});
