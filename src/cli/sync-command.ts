@@ -52,6 +52,10 @@ export async function syncCommand(
       },
     );
     io.out.write(report(outcome, connector.source, flags));
+    // The reason also goes to stderr as one line, where a scheduler or a person looking for errors reads it.
+    if ((outcome.status === 'read-failed' || outcome.status === 'stopped') && outcome.error !== null) {
+      io.err.write(`dirsync: ${outcome.error.message}\n`);
+    }
     return exitCodeOf(outcome);
   } finally {
     await invites?.mailer.close();

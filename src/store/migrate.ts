@@ -1,7 +1,15 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResult } from 'kysely';
+import {
+  Migrator,
+  PostgresAdapter,
+  sql,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  type MigrationResult,
+} from 'kysely';
 import type { Database } from './database.js';
 
 // src/store (or dist/src/store) → migrations/ (or dist/migrations/): the same relative path from both.
@@ -27,8 +35,15 @@ class MigrationFolder implements MigrationProvider {
   }
 }
 
-function migrator(db: Kysely<Database>): Migrator {
-  return new Migrator({ db, provider: new MigrationFolder(MIGRATIONS_DIR) });
+// Kysely looks for its own migration tables in every schema it can see: on a PostgreSQL database where
+// another schema (another tenant, another app, another test) has them, it would skip creating ours. Pinning
+// them to the connection's current schema keeps each schema's migrations its own.
+async function migrator(db: Kysely<Database>): Promise<Migrator> {
+  const provider = new MigrationFolder(MIGRATIONS_DIR);
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return new Migrator({ db, provider });
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  return new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
 }
 
 export interface MigrateOutcome {
@@ -38,7 +53,13 @@ export interface MigrateOutcome {
 
 /** Applies every pending migration. Returns what it applied and the error, if any (never throws). */
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateOutcome> {
-  const { results, error } = await migrator(db).migrateToLatest();
+  let outcome: Awaited<ReturnType<Migrator['migrateToLatest']>>;
+  try {
+    outcome = await (await migrator(db)).migrateToLatest();
+  } catch (error) {
+    return { applied: [], error };
+  }
+  const { results, error } = outcome;
   return {
     applied: (results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r) => r.migrationName),
     error,
@@ -47,6 +68,6 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateOutc
 
 /** Names of migrations not yet applied; empty when the database is current. */
 export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
-  const all = await migrator(db).getMigrations();
+  const all = await (await migrator(db)).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
