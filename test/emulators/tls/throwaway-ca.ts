@@ -79,6 +79,8 @@ export function createThrowawayCa(): ThrowawayCa {
     caPem: readFileSync(path('ca.pem'), 'utf8'),
     key: readFileSync(path('server.key'), 'utf8'),
     cert: readFileSync(path('server.pem'), 'utf8'),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
