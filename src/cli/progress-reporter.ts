@@ -9,7 +9,7 @@ const LOG_EVERY_MS = 5_000;
  */
 export function createProgressReporter(stream: NodeJS.WriteStream, log: Log, now: () => number): SyncProgress {
   if (stream.isTTY) {
-    let last = 0;
+    let last = Number.NEGATIVE_INFINITY;
     return (event) => {
       const t = now();
       const final = event.type === 'read.done' || event.type === 'plan.done' || isLastOp(event);
