@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDirectoryChange, emptyDirectoryDelta } from '../../src/core/directory-delta.js';
+import type { DirectoryChange } from '../../src/core/model/directory-change.js';
+import type { DirectoryUser } from '../../src/core/model/directory-user.js';
+import { MirrorRepository } from '../../src/store/mirror-repository.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
+
+const NOW = '2026-11-23T12:00:00.000Z';
+
+function user(id: string, overrides: Partial<DirectoryUser> = {}): DirectoryChange {
+  return {
+    type: 'user',
+    user: {
+      id,
+      userName: `${id}@example.com`,
+      email: `${id}@example.com`,
+      givenName: 'Zoë',
+      familyName: "O'Brien",
+      displayName: `Zoë O'Brien (${id})`,
+      active: true,
+      status: 'ACTIVE',
+      ...overrides,
+    },
+  };
+}
+
+describe.each(DIALECTS)('the mirror on %s', (dialect) => {
+  let database: TestDatabase;
+  let connection = 0;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect, 'mirror');
+  });
+  afterAll(async () => {
+    await database.destroy();
+  });
+
+  const write = async (connectionId: string, full: boolean, changes: DirectoryChange[]) => {
+    const delta = emptyDirectoryDelta();
+    for (const change of changes) addDirectoryChange(delta, change);
+    await database.db
+      .transaction()
+      .execute((trx) => new MirrorRepository(trx).writeDelta(delta, { connectionId, full, now: NOW }));
+    return new MirrorRepository(database.db).loadDirectory(connectionId);
+  };
+
+  it('a full read replaces everything: what it did not report is gone, members included', async () => {
+    const id = `c${++connection}`;
+    await write(id, true, [
+      user('a'),
+      user('b'),
+      { type: 'group', group: { id: 'g', displayName: 'Eng', builtIn: false } },
+      { type: 'group', group: { id: 'h', displayName: 'Ops', builtIn: false } },
+      { type: 'members.replace', groupId: 'g', memberIds: ['a', 'b'] },
+      { type: 'members.replace', groupId: 'h', memberIds: ['a'] },
+    ]);
+    const after = await write(id, true, [
+      user('a', { active: false, status: 'SUSPENDED' }),
+      { type: 'group', group: { id: 'g', displayName: 'Engineering', builtIn: false } },
+      { type: 'members.replace', groupId: 'g', memberIds: ['a'] },
+    ]);
+    expect([...after.users.keys()]).toEqual(['a']);
+    expect(after.users.get('a')).toMatchObject({ active: false, status: 'SUSPENDED', familyName: "O'Brien" });
+    expect([...after.groups.values()]).toEqual([{ id: 'g', displayName: 'Engineering', builtIn: false }]);
+    expect([...after.members]).toEqual([['g', new Set(['a'])]]);
+  });
+
+  it('an incremental read changes only what it reports: deletions, member adds and removes, replaced lists', async () => {
+    const id = `c${++connection}`;
+    await write(id, true, [
+      user('a'),
+      user('b'),
+      user('c'),
+      { type: 'group', group: { id: 'g', displayName: 'Eng', builtIn: false } },
+      { type: 'group', group: { id: 'h', displayName: 'Ops', builtIn: false } },
+      { type: 'group', group: { id: 'k', displayName: 'Old', builtIn: false } },
+      { type: 'members.replace', groupId: 'g', memberIds: ['a', 'b'] },
+      { type: 'members.replace', groupId: 'h', memberIds: ['a', 'b', 'c'] },
+      { type: 'members.replace', groupId: 'k', memberIds: ['c'] },
+    ]);
+    const after = await write(id, false, [
+      { type: 'user.deleted', id: 'b' },
+      user('d'),
+      { type: 'group.deleted', id: 'k' },
+      { type: 'members.delta', groupId: 'g', added: ['d'], removed: ['a'] },
+      { type: 'members.replace', groupId: 'h', memberIds: ['c', 'd'] },
+    ]);
+    expect([...after.users.keys()].sort()).toEqual(['a', 'c', 'd']);
+    expect([...after.groups.keys()].sort()).toEqual(['g', 'h']);
+    expect(after.members.get('g')).toEqual(new Set(['b', 'd']));
+    expect(after.members.get('h')).toEqual(new Set(['c', 'd']));
+    expect(after.members.has('k')).toBe(false);
+  });
+
+  it('keeps connections apart and stores cursors per connection', async () => {
+    const one = `c${++connection}`;
+    const two = `c${++connection}`;
+    await write(one, true, [user('a')]);
+    await write(two, true, [user('z')]);
+    const mirror = new MirrorRepository(database.db);
+    await mirror.putCursor(one, 'directory', 'cursor-1', NOW);
+    await mirror.putCursor(one, 'directory', 'cursor-2', NOW);
+    expect(await mirror.getCursor(one, 'directory')).toBe('cursor-2');
+    expect(await mirror.getCursor(two, 'directory')).toBeNull();
+    expect([...(await mirror.loadDirectory(one)).users.keys()]).toEqual(['a']);
+    expect(await mirror.counts(two)).toEqual({ users: 1, activeUsers: 1, groups: 0 });
+  });
+
+  it('writes a 5 000-user full read in batches', async () => {
+    const id = `c${++connection}`;
+    const changes: DirectoryChange[] = Array.from({ length: 5000 }, (_, i) => user(`u${i}`));
+    changes.push({ type: 'group', group: { id: 'all', displayName: 'All', builtIn: false } });
+    changes.push({ type: 'members.replace', groupId: 'all', memberIds: changes.slice(0, 5000).map((_, i) => `u${i}`) });
+    const directory = await write(id, true, changes);
+    expect(directory.users.size).toBe(5000);
+    expect(directory.members.get('all')?.size).toBe(5000);
+  });
+});
