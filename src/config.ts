@@ -54,6 +54,11 @@ const envSchema = z.object({
     message: 'must be a count like 50 or a share like 25%',
   }),
   SCIM_MAX_MEMBERS_PER_PATCH: positiveInt(100),
+  SYNC_INTERVAL: optionalText,
+  METRICS_PORT: optionalText.refine((value) => value === undefined || /^\d{1,5}$/.test(value), {
+    message: 'must be a port number',
+  }),
+  DIRSYNC_JOB_LOCK_MS: positiveInt(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -81,6 +86,11 @@ export interface Config {
   readonly invites: InviteConfig;
   readonly deactivationLimit: DeactivationLimit;
   readonly logLevel: string;
+  /** `SYNC_INTERVAL` as written (parsed by the worker): a duration or a cron pattern. */
+  readonly syncInterval: string;
+  readonly metricsPort: number | null;
+  /** How long a worker's hold on a job lasts without renewal: a killed worker's run is taken over after it. */
+  readonly jobLockMs: number;
 }
 
 /** Parses the environment once into a frozen config; every bad variable is named in one error. */
@@ -134,6 +144,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     invites,
     deactivationLimit: parseDeactivationLimit(e.DIRSYNC_MAX_DEACTIVATIONS),
     logLevel: e.LOG_LEVEL,
+    syncInterval: e.SYNC_INTERVAL ?? '15m',
+    metricsPort: e.METRICS_PORT === undefined ? null : Number(e.METRICS_PORT),
+    jobLockMs: e.DIRSYNC_JOB_LOCK_MS,
   });
 }
 

@@ -8,6 +8,8 @@ import { EXIT, type ExitCode } from './exit-codes.js';
 import { migrateCommand } from './migrate-command.js';
 import { statusCommand } from './status-command.js';
 import { syncCommand } from './sync-command.js';
+import { resyncCommand } from './resync-command.js';
+import { runWorker } from '../worker/run-worker.js';
 
 const USAGE = `usage: dirsync <command> [options]
 
@@ -16,7 +18,9 @@ commands:
   sync [--full] [--dry-run] [--allow-mass-deactivation]
                                 one run now: pull, mirror, plan, apply; prints a summary
   plan                          pull and show the plan without applying
-  status                        connections, last runs, counts, pending/failed ops
+  status                        connections, last runs, counts, pending/failed ops, the worker's queue
+  worker                        scheduled runs on BullMQ (needs Redis), until SIGTERM
+  resync [--full]               enqueue a manual run for the worker and print its job id
 
 Configuration comes from the environment: see README.md.`;
 
@@ -71,13 +75,11 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
         }
       }
       case 'status':
-        return await statusCommand(config, out);
+        return await statusCommand(config, out, log);
       case 'worker':
+        return await runWorker(config, createLogger(env['LOG_LEVEL'] ?? config.logLevel));
       case 'resync':
-        throw new CliError(
-          `dirsync ${command}: the BullMQ worker is not part of this build yet; run \`dirsync sync\` from a scheduler instead`,
-          EXIT.config,
-        );
+        return await resyncCommand(config, values.full, out, log);
       default:
         throw new CliError(`unknown command "${command}"\n${USAGE}`, EXIT.config);
     }

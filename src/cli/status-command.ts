@@ -5,9 +5,11 @@ import { MirrorRepository } from '../store/mirror-repository.js';
 import { OutboxRepository } from '../store/outbox-repository.js';
 import { RunRepository } from '../store/run-repository.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import type { Logger } from 'pino';
+import { SyncQueueClient } from '../worker/sync-queue-client.js';
 
 /** `dirsync status`: connections, last runs, counts, pending and failed ops. */
-export async function statusCommand(config: Config, out: NodeJS.WritableStream): Promise<ExitCode> {
+export async function statusCommand(config: Config, out: NodeJS.WritableStream, log: Logger): Promise<ExitCode> {
   const { db, name } = openDatabase(config);
   try {
     await assertMigrated(db, name);
@@ -46,9 +48,30 @@ export async function statusCommand(config: Config, out: NodeJS.WritableStream):
         );
       }
     }
+    lines.push('', ...(await queueLines(config, log)));
     out.write(`${lines.join('\n')}\n`);
     return EXIT.ok;
   } finally {
     await db.destroy();
+  }
+}
+
+/** The worker's side: schedule and queue of the configured connection; Redis being down is reported, not fatal. */
+async function queueLines(config: Config, log: Logger): Promise<string[]> {
+  let client: SyncQueueClient;
+  try {
+    client = await SyncQueueClient.open(config.redisUrl, config.connectionId, log);
+  } catch (error) {
+    return [`worker queue: ${error instanceof Error ? error.message : String(error)}`];
+  }
+  try {
+    const { schedule, nextRunAt, counts } = await client.snapshot();
+    return [
+      `worker queue for connection ${config.connectionId}:`,
+      `  schedule: ${schedule === null ? 'none (no worker has started yet)' : `${schedule}, next run ${nextRunAt ?? '?'}`}`,
+      `  jobs:     ${counts['waiting'] ?? 0} waiting, ${counts['active'] ?? 0} active, ${counts['delayed'] ?? 0} delayed, ${counts['failed'] ?? 0} failed`,
+    ];
+  } finally {
+    await client.close();
   }
 }

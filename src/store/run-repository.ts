@@ -59,6 +59,22 @@ export class RunRepository {
       .execute();
   }
 
+  /**
+   * Whether a run that started at or after `since` has ended without failing (a full one when `full`):
+   * a trigger is served by any such run, so triggers that piled up during a run coalesce into one follow-up.
+   */
+  async servedSince(connectionId: string, since: string, full: boolean): Promise<boolean> {
+    let query = this.db
+      .selectFrom('runs')
+      .select('id')
+      .where('connection_id', '=', connectionId)
+      .where('started_at', '>=', since)
+      .where('dry_run', '=', 0)
+      .where('status', 'in', ['succeeded', 'partial', 'held']);
+    if (full) query = query.where('mode', '=', 'full');
+    return (await query.limit(1).executeTakeFirst()) !== undefined;
+  }
+
   async latest(connectionId: string, limit: number): Promise<RunRecord[]> {
     const rows = await this.db
       .selectFrom('runs')

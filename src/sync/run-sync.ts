@@ -62,6 +62,8 @@ export interface SyncOutcome {
   readonly plan: Plan | null;
   readonly planned: PlanCounts | null;
   readonly applied: PlanCounts | null;
+  /** The kind of every op applied, in order (for metrics). */
+  readonly appliedKinds: readonly string[];
   readonly failed: readonly FailedOp[];
   readonly error: Error | null;
   readonly durationMs: number;
@@ -103,9 +105,18 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     now: started.toISOString(),
   });
   const runLog = log.child({ run: runId, connection: request.connectionId });
-  const finish = async (outcome: Omit<SyncOutcome, 'runId' | 'durationMs' | 'full'>): Promise<SyncOutcome> => {
+  const finish = async (
+    outcome: Omit<SyncOutcome, 'runId' | 'durationMs' | 'full' | 'appliedKinds'>,
+    appliedKinds: readonly string[] = [],
+  ): Promise<SyncOutcome> => {
     const end = clock.now();
-    const result: SyncOutcome = { ...outcome, runId, full, durationMs: end.getTime() - started.getTime() };
+    const result: SyncOutcome = {
+      ...outcome,
+      runId,
+      full,
+      appliedKinds,
+      durationMs: end.getTime() - started.getTime(),
+    };
     const runStatus =
       outcome.status === 'succeeded' || outcome.status === 'planned'
         ? 'succeeded'
@@ -192,5 +203,8 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
   const applied = countOps(result.applied);
   runLog.info({ applied: result.applied.length, failed: result.failed, skipped: result.skipped }, 'run finished');
   const status: SyncStatus = result.stoppedBy !== null ? 'stopped' : result.failed > 0 ? 'partial' : 'succeeded';
-  return finish({ status, plan, planned, applied, failed, error: result.stoppedBy });
+  return finish(
+    { status, plan, planned, applied, failed, error: result.stoppedBy },
+    result.applied.map((op) => op.kind),
+  );
 }
