@@ -21,7 +21,11 @@ COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/connectors/sandbox/sample-directory.json ./connectors/sandbox/sample-directory.json
 RUN ln -s /app/dist/src/main.js /usr/local/bin/dirsync && chmod +x /app/dist/src/main.js && mkdir -p /data && chown node:node /data
 USER node
-ENV DATABASE_URL=sqlite:/data/dirsync.db
+ENV DATABASE_URL=sqlite:/data/dirsync.db METRICS_PORT=9464
 VOLUME ["/data"]
+EXPOSE 9464
+# /healthz answers 200 only while Redis and the database answer (node:20 slim has no curl: use node's fetch).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.METRICS_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["dirsync"]
 CMD ["worker"]

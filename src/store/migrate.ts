@@ -38,12 +38,25 @@ class MigrationFolder implements MigrationProvider {
 // Kysely looks for its own migration tables in every schema it can see: on a PostgreSQL database where
 // another schema (another tenant, another app, another test) has them, it would skip creating ours. Pinning
 // them to the connection's current schema keeps each schema's migrations its own.
-async function migrator(db: Kysely<Database>): Promise<Migrator> {
+function migrator(db: Kysely<Database>, schema: string | null): Migrator {
   const provider = new MigrationFolder(MIGRATIONS_DIR);
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return new Migrator({ db, provider });
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  const schema = rows[0]?.schema;
-  return new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  return new Migrator({ db, provider, ...(schema === null ? {} : { migrationTableSchema: schema }) });
+}
+
+/**
+ * PostgreSQL's current schema, and the one the connection asks for (first of its search_path). They differ
+ * when the requested schema does not exist yet: `current_schema()` is then null.
+ */
+async function schemaOf(db: Kysely<Database>): Promise<{ current: string | null; wanted: string | null } | null> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return null;
+  const { rows } = await sql<{ current: string | null; path: string }>`
+    select current_schema() as current, current_setting('search_path') as path`.execute(db);
+  const first =
+    rows[0]?.path
+      .split(',')[0]
+      ?.trim()
+      .replace(/^"(.*)"$/, '$1') ?? null;
+  return { current: rows[0]?.current ?? null, wanted: first === null || first === '$user' ? null : first };
 }
 
 export interface MigrateOutcome {
@@ -55,7 +68,12 @@ export interface MigrateOutcome {
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateOutcome> {
   let outcome: Awaited<ReturnType<Migrator['migrateToLatest']>>;
   try {
-    outcome = await (await migrator(db)).migrateToLatest();
+    const schema = await schemaOf(db);
+    if (schema !== null && schema.current === null && schema.wanted !== null) {
+      // `?schema=` names a schema that does not exist yet: `dirsync migrate` creates it.
+      await sql`create schema if not exists ${sql.id(schema.wanted)}`.execute(db);
+    }
+    outcome = await migrator(db, schema === null ? null : (schema.current ?? schema.wanted)).migrateToLatest();
   } catch (error) {
     return { applied: [], error };
   }
@@ -68,6 +86,11 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateOutc
 
 /** Names of migrations not yet applied; empty when the database is current. */
 export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
-  const all = await (await migrator(db)).getMigrations();
+  const schema = await schemaOf(db);
+  if (schema !== null && schema.current === null) {
+    // The schema does not exist: nothing is migrated (and Kysely must not look at other schemas' tables).
+    return Object.keys(await new MigrationFolder(MIGRATIONS_DIR).getMigrations()).sort();
+  }
+  const all = await migrator(db, schema?.current ?? null).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

@@ -32,3 +32,25 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
     for (const database of databases) expect(await pendingMigrations(database.db)).toEqual([]);
   });
 });
+
+describe('migrations on a PostgreSQL schema that does not exist yet', () => {
+  it('reports every migration pending without looking at other schemas, and `migrate` creates the schema', async () => {
+    const { createDb } = await import('../../src/store/create-db.js');
+    const { parseDatabaseUrl } = await import('../../src/store/database-url.js');
+    const { TEST_POSTGRES_URL } = await import('../support/test-databases.js');
+    const neighbour = await createTestDatabase('postgres', 'neighbour'); // a schema with kysely tables nearby
+    const url = new URL(TEST_POSTGRES_URL);
+    const schema = `fresh_${process.pid}_${Date.now().toString(36)}`;
+    url.searchParams.set('schema', schema);
+    const db = createDb(parseDatabaseUrl(url.toString()));
+    try {
+      expect((await pendingMigrations(db)).length).toBeGreaterThan(0);
+      expect((await migrateToLatest(db)).error).toBeUndefined();
+      expect(await pendingMigrations(db)).toEqual([]);
+    } finally {
+      await db.schema.dropSchema(schema).ifExists().cascade().execute();
+      await db.destroy();
+      await neighbour.destroy();
+    }
+  });
+});
