@@ -20,7 +20,9 @@ function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
     server.on('error', reject);
   });
