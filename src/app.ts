@@ -68,7 +68,8 @@ export function createConnector(config: Config): DirectoryConnector {
   }
 }
 
-export function createTarget(config: Config, clock: Clock): Target {
+/** `onResponse` sees every HTTP answer of the app (status only, never headers): for metrics. */
+export function createTarget(config: Config, clock: Clock, onResponse?: (status: number | undefined) => void): Target {
   const target = config.target;
   switch (target.kind) {
     case 'scim':
@@ -76,6 +77,13 @@ export function createTarget(config: Config, clock: Clock): Target {
         baseUrl: target.url,
         token: target.token,
         maxMembersPerPatch: target.maxMembersPerPatch,
+        ...(onResponse
+          ? {
+              onRequest: (event: { readonly status: number | undefined }) => {
+                onResponse(event.status);
+              },
+            }
+          : {}),
       });
     case 'jsonl':
       return new JsonlTarget(target.path, { now: () => clock.now() });

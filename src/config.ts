@@ -59,6 +59,7 @@ const envSchema = z.object({
     message: 'must be a port number',
   }),
   DIRSYNC_JOB_LOCK_MS: positiveInt(30_000),
+  DIRSYNC_RETRY_DELAY_MS: positiveInt(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -91,6 +92,8 @@ export interface Config {
   readonly metricsPort: number | null;
   /** How long a worker's hold on a job lasts without renewal: a killed worker's run is taken over after it. */
   readonly jobLockMs: number;
+  /** First backoff of a failed run's retry (BullMQ exponential backoff). */
+  readonly retryDelayMs: number;
 }
 
 /** Parses the environment once into a frozen config; every bad variable is named in one error. */
@@ -147,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     syncInterval: e.SYNC_INTERVAL ?? '15m',
     metricsPort: e.METRICS_PORT === undefined ? null : Number(e.METRICS_PORT),
     jobLockMs: e.DIRSYNC_JOB_LOCK_MS,
+    retryDelayMs: e.DIRSYNC_RETRY_DELAY_MS,
   });
 }
 

@@ -13,7 +13,7 @@ export async function resyncCommand(
 ): Promise<ExitCode> {
   let client: SyncQueueClient;
   try {
-    client = await SyncQueueClient.open(config.redisUrl, config.connectionId, log);
+    client = await SyncQueueClient.open(config.redisUrl, config.connectionId, log, config.retryDelayMs);
   } catch (error) {
     if (error instanceof QueueUnreachableError) throw new CliError(error.message, EXIT.config);
     throw error;

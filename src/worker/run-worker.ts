@@ -10,9 +10,10 @@ import type { Config } from '../config.js';
 import { startHealthServer } from './health-server.js';
 import { createMetrics } from './metrics.js';
 import { createRedis, describeRedis } from './redis-connection.js';
+import { httpErrorKind } from './http-error-kind.js';
 import { createSyncProcessor } from './sync-processor.js';
 import { describeSchedule, parseSyncSchedule, ScheduleError } from './sync-schedule.js';
-import { schedulerId, SYNC_JOB_OPTIONS, syncQueueName, type SyncJobData } from './sync-job.js';
+import { schedulerId, syncJobOptions, syncQueueName, type SyncJobData } from './sync-job.js';
 
 /**
  * `dirsync worker`: upserts this connection's job scheduler and runs sync jobs until SIGTERM. Many workers
@@ -35,14 +36,17 @@ export async function runWorker(config: Config, log: Logger): Promise<ExitCode> 
     throw error;
   }
   const connector = createConnector(config);
-  const target = createTarget(config, systemClock);
-  const invites = createInviteSender(config, log);
   const connectionId = config.connectionId;
   const queueName = syncQueueName(connectionId);
   const redis = createRedis(config.redisUrl, log);
   const queue = new Queue<SyncJobData>(queueName, { connection: redis });
   queue.on('error', () => undefined); // reported once by the connection's own listener
   const metrics = createMetrics({ queueCounts: () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed') });
+  const target = createTarget(config, systemClock, (status) => {
+    const kind = httpErrorKind(status);
+    if (kind !== null) metrics.recordTargetError(connectionId, kind);
+  });
+  const invites = createInviteSender(config, log);
   const shutdown = new AbortController();
 
   try {
@@ -50,7 +54,7 @@ export async function runWorker(config: Config, log: Logger): Promise<ExitCode> 
     await queue.upsertJobScheduler(schedulerId(connectionId), schedule, {
       name: 'sync',
       data: { connectionId, full: false, trigger: 'schedule' },
-      opts: SYNC_JOB_OPTIONS,
+      opts: syncJobOptions(config.retryDelayMs),
     });
   } catch (error) {
     await Promise.allSettled([queue.close(), db.destroy()]);

@@ -22,10 +22,15 @@ export const syncJobDataSchema = z.object({
 
 export type SyncJobData = z.infer<typeof syncJobDataSchema>;
 
-/** Retries of a failed run (IdP or app unavailable): BullMQ's exponential backoff, 10 s, 20 s, 40 s, … */
-export const SYNC_JOB_OPTIONS = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 10_000 },
-  removeOnComplete: { count: 200 },
-  removeOnFail: { count: 1_000 },
-} as const;
+/**
+ * Retries of a failed run (IdP or app unavailable): 5 attempts with BullMQ's exponential backoff from
+ * `retryDelayMs` (`DIRSYNC_RETRY_DELAY_MS`, default 10 s: 10 s, 20 s, 40 s, 80 s).
+ */
+export function syncJobOptions(retryDelayMs: number) {
+  return {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: retryDelayMs },
+    removeOnComplete: { count: 200 },
+    removeOnFail: { count: 1_000 },
+  } as const;
+}

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Log } from '../logger.js';
 import { createRedis, describeRedis } from './redis-connection.js';
-import { manualDeduplicationId, schedulerId, SYNC_JOB_OPTIONS, syncQueueName, type SyncJobData } from './sync-job.js';
+import { manualDeduplicationId, schedulerId, syncJobOptions, syncQueueName, type SyncJobData } from './sync-job.js';
 
 export class QueueUnreachableError extends Error {
   override readonly name = 'QueueUnreachableError';
@@ -20,9 +20,10 @@ export class SyncQueueClient {
     private readonly redis: Redis,
     private readonly queue: Queue<SyncJobData>,
     private readonly connectionId: string,
+    private readonly retryDelayMs: number,
   ) {}
 
-  static async open(redisUrl: string, connectionId: string, log: Log): Promise<SyncQueueClient> {
+  static async open(redisUrl: string, connectionId: string, log: Log, retryDelayMs = 10_000): Promise<SyncQueueClient> {
     const redis = createRedis(redisUrl, log, { failFast: true });
     redis.on('error', () => undefined);
     try {
@@ -35,7 +36,7 @@ export class SyncQueueClient {
     }
     const queue = new Queue<SyncJobData>(syncQueueName(connectionId), { connection: redis });
     queue.on('error', () => undefined);
-    return new SyncQueueClient(redis, queue, connectionId);
+    return new SyncQueueClient(redis, queue, connectionId, retryDelayMs);
   }
 
   /**
@@ -48,7 +49,7 @@ export class SyncQueueClient {
     const job = await this.queue.add(
       'sync',
       { connectionId: this.connectionId, full, trigger: 'manual' },
-      { ...SYNC_JOB_OPTIONS, deduplication: { id: deduplicationId } },
+      { ...syncJobOptions(this.retryDelayMs), deduplication: { id: deduplicationId } },
     );
     const jobId = job.id ?? waiting ?? '?';
     return { jobId, joined: waiting !== null && waiting === jobId };

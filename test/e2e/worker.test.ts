@@ -230,6 +230,29 @@ describe('dirsync worker (BullMQ on Redis, PostgreSQL)', () => {
     expectExact();
   }, 150_000);
 
+  it('a failed run is recorded with its reason and retried by BullMQ with backoff; SCIM errors reach /metrics', async () => {
+    const port = await freePort();
+    const { runs, worker, queue } = await setup('retry', { DIRSYNC_RETRY_DELAY_MS: '300', METRICS_PORT: String(port) });
+    scim.failNext({ method: 'POST', path: '/Users', status: 503, times: 1 }); // retried inside the run
+    smtp.failNext(1, 451); // a temporary refusal: the run stops, the invite stays due
+    worker();
+    const done = await waitFor(
+      'the retried run',
+      async () => (await runs()).find((r) => r.status === 'succeeded'),
+      60_000,
+    );
+    const all = await runs();
+    expect(all[0]?.status).toBe('failed');
+    expect(all[0]?.error).toMatch(/451|temporar|SMTP|smtp/i);
+    expect(Date.parse(done.started_at) - Date.parse(all[0]!.finished_at!)).toBeGreaterThanOrEqual(250);
+    const [job] = await queue.getCompleted();
+    expect(job?.attemptsMade).toBeGreaterThanOrEqual(1);
+    expectExact();
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/dirsync_target_errors_total\{connection="[^"]+",kind="unavailable"\} [1-9]/);
+    expect(metrics).toMatch(/dirsync_runs_total\{connection="[^"]+",result="stopped"\} 1/);
+  }, 90_000);
+
   it('a rejected SCIM token fails the job once, without retries, and the run records why', async () => {
     const { runs, worker, queue } = await setup('bad_token', { APP_SCIM_TOKEN: 'not-the-token' });
     worker();
