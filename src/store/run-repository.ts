@@ -47,8 +47,22 @@ export class RunRepository {
       .execute();
   }
 
-  async setMode(id: string, mode: RunMode): Promise<void> {
-    await this.db.updateTable('runs').set({ mode }).where('id', '=', id).execute();
+  /**
+   * Runs of this connection still marked running belong to a process that died (one run per connection at a
+   * time): they are closed as failed so `status` does not show them running forever.
+   */
+  async closeAbandoned(connectionId: string, now: string): Promise<number> {
+    const result = await this.db
+      .updateTable('runs')
+      .set({
+        status: 'failed',
+        finished_at: now,
+        error: 'abandoned: the process running it stopped (killed or crashed)',
+      })
+      .where('connection_id', '=', connectionId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   async finish(id: string, status: RunStatus, summary: unknown, error: string | null, now: string): Promise<void> {

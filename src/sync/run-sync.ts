@@ -96,6 +96,11 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     (request.fullReadIntervalMs !== null &&
       (connection.lastFullReadAt === null ||
         started.getTime() - Date.parse(connection.lastFullReadAt) >= request.fullReadIntervalMs));
+  if (!request.dryRun) {
+    const abandoned = await runs.closeAbandoned(request.connectionId, started.toISOString());
+    if (abandoned > 0)
+      log.warn({ connection: request.connectionId, abandoned }, 'closed runs left running by a dead process');
+  }
   await runs.start({
     id: runId,
     connectionId: request.connectionId,

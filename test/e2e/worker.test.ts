@@ -213,6 +213,9 @@ describe('dirsync worker (BullMQ on Redis, PostgreSQL)', () => {
     );
     expect(other.output().stderr).toContain('"msg":"run started"');
     expectExact();
+    const all = await runs();
+    expect(all.map((r) => r.status)).toEqual(['failed', 'succeeded']);
+    expect(all[0]?.error).toMatch(/abandoned/);
   }, 150_000);
 
   it('SIGTERM in the middle of a run: the current op finishes, the worker exits 0 at once, and the next worker converges', async () => {
