@@ -240,6 +240,18 @@ describe.each<ScimProviderMode>(['strict', 'limited'])('ScimTarget against a %s 
       expect(server.countRequests({ method: 'POST', path: '/Groups' })).toBe(1);
     });
 
+    it("adopting a group drops the members put there by hand: its members become exactly the IdP group's", async () => {
+      const [a, b] = ['hand-a', 'hand-b'].map((name) => server.seedUser({ userName: `${name}@example.com` }));
+      const existing = server.seedGroup({ displayName: 'Support', memberIds: [a!.id, b!.id] });
+      const adopted = await target.createGroup({ externalId: 'grp-sup', displayName: 'Support' }, { resumed: false });
+      expect(adopted).toEqual({ appId: existing.id, adopted: true });
+      expect(server.group(existing.id)?.members ?? []).toEqual([]);
+      // Our own group found again on a resumed create keeps its members.
+      await target.updateGroup(existing.id, { addMemberIds: [a!.id] });
+      await target.createGroup({ externalId: 'grp-sup', displayName: 'Support' }, { resumed: true });
+      expect(server.group(existing.id)?.members?.map((member) => member.value)).toEqual([a!.id]);
+    });
+
     it('finds a conflicting group beyond the first page of a list', async () => {
       for (let i = 0; i < 25; i++) server.seedGroup({ displayName: `Group ${String(i).padStart(2, '0')}` });
       const result = await target.createGroup({ externalId: 'grp-24', displayName: 'group 24' }, { resumed: false });

@@ -118,6 +118,13 @@ export class ScimTarget implements Target {
     if (found.externalId === group.externalId) return { appId: found.id, adopted: false };
     const value = { externalId: group.externalId, displayName: group.displayName };
     await this.#patch('Groups', found.id, [{ op: 'replace', value }], `adopt group ${found.id}`);
+    // DESIGN: an adopted group's members are exactly the IdP group's members, which dirsync adds next. Members
+    // put there by hand go; the group is read back because list answers may leave `members` out.
+    const action = `read adopted group ${found.id}`;
+    const response = await this.#http.request('GET', `Groups/${encodeURIComponent(found.id)}`);
+    if (!isSuccess(response)) throw this.#http.failure(response, action);
+    const members = (this.#http.parse(response, scimGroupSchema, action).members ?? []).map((member) => member.value);
+    if (members.length > 0) await this.updateGroup(found.id, { removeMemberIds: members });
     return { appId: found.id, adopted: true };
   }
 
