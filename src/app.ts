@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DirectoryConnector } from '../connectors/directory-connector.js';
+import { GraphConnector } from '../connectors/graph/graph-connector.js';
+import { OktaConnector } from '../connectors/okta/okta-connector.js';
 import { SandboxConnector } from '../connectors/sandbox/sandbox-connector.js';
 import { CliError } from './cli/cli-error.js';
 import { EXIT } from './cli/exit-codes.js';
@@ -55,17 +57,25 @@ export async function assertMigrated(db: Kysely<Database>, name: string): Promis
   }
 }
 
-export function createConnector(config: Config): DirectoryConnector {
-  switch (config.idp) {
+/** `onRequest` sees every IdP answer (status only): for metrics. */
+export function createConnector(
+  config: Config,
+  onRequest?: (event: { readonly status: number | undefined; readonly throttled: boolean }) => void,
+): DirectoryConnector {
+  const idp = config.idp;
+  switch (idp.kind) {
     case 'sandbox':
-      return new SandboxConnector(config.sandboxFile);
+      return new SandboxConnector(idp.file);
     case 'okta':
+      return new OktaConnector(idp.okta, onRequest ? { onRequest } : {});
     case 'graph':
-      throw new CliError(
-        `DIRSYNC_IDP=${config.idp}: this build of dirsync has no ${config.idp === 'okta' ? 'Okta' : 'Microsoft Graph'} connector yet; use DIRSYNC_IDP=sandbox`,
-        EXIT.config,
-      );
+      return new GraphConnector(idp.graph, onRequest ? { onRequest } : {});
   }
+}
+
+/** How often an incremental read is replaced by a full one (`OKTA_FULL_SYNC_INTERVAL`); null: the IdP decides. */
+export function fullReadIntervalOf(config: Config): number | null {
+  return config.idp.kind === 'okta' ? config.idp.okta.fullSyncIntervalMs : null;
 }
 
 /** `onResponse` sees every HTTP answer of the app (status only, never headers): for metrics. */

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { ConnectorError } from '../connectors/connector-error.js';
+import { parseGraphConfig, type GraphConfig } from '../connectors/graph/graph-config.js';
+import { parseOktaConfig, type OktaConfig } from '../connectors/okta/okta-config.js';
 import { DEFAULT_DEACTIVATION_LIMIT, type DeactivationLimit } from './core/planner/guards.js';
 
 /** A configuration problem the operator must fix; exit code 2. The message lists every bad variable. */
@@ -77,12 +80,17 @@ export type InviteConfig =
       readonly appLoginUrl: string | undefined;
     };
 
+/** The identity provider and its settings (each connector parses its SDK's own variable names). */
+export type IdpConfig =
+  | { readonly kind: 'sandbox'; readonly file: string | undefined }
+  | { readonly kind: 'okta'; readonly okta: OktaConfig }
+  | { readonly kind: 'graph'; readonly graph: GraphConfig };
+
 export interface Config {
   readonly databaseUrl: string;
   readonly redisUrl: string;
   readonly connectionId: string;
-  readonly idp: 'okta' | 'graph' | 'sandbox';
-  readonly sandboxFile: string | undefined;
+  readonly idp: IdpConfig;
   readonly target: TargetConfig;
   readonly invites: InviteConfig;
   readonly deactivationLimit: DeactivationLimit;
@@ -136,13 +144,21 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     };
   }
 
+  let idpConfig: IdpConfig = { kind: 'sandbox', file: e.DIRSYNC_SANDBOX_FILE };
+  try {
+    if (idp === 'okta') idpConfig = { kind: 'okta', okta: parseOktaConfig(env) };
+    if (idp === 'graph') idpConfig = { kind: 'graph', graph: parseGraphConfig(env) };
+  } catch (error) {
+    if (!(error instanceof ConnectorError)) throw error;
+    problems.push(error.message);
+  }
+
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     connectionId: e.DIRSYNC_CONNECTION_ID,
-    idp,
-    sandboxFile: e.DIRSYNC_SANDBOX_FILE,
+    idp: idpConfig,
     target,
     invites,
     deactivationLimit: parseDeactivationLimit(e.DIRSYNC_MAX_DEACTIVATIONS),

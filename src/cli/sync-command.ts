@@ -1,4 +1,11 @@
-import { assertMigrated, createConnector, createInviteSender, createTarget, openDatabase } from '../app.js';
+import {
+  assertMigrated,
+  createConnector,
+  createInviteSender,
+  createTarget,
+  fullReadIntervalOf,
+  openDatabase,
+} from '../app.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Plan } from '../core/planner/plan.js';
@@ -38,7 +45,7 @@ export async function syncCommand(
         dryRun: flags.dryRun,
         allowMassDeactivation: flags.allowMassDeactivation,
         deactivationLimit: config.deactivationLimit,
-        fullReadIntervalMs: null,
+        fullReadIntervalMs: fullReadIntervalOf(config),
         ...(io.signal ? { signal: io.signal } : {}),
       },
       {

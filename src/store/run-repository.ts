@@ -65,10 +65,17 @@ export class RunRepository {
     return Number(result.numUpdatedRows);
   }
 
-  async finish(id: string, status: RunStatus, summary: unknown, error: string | null, now: string): Promise<void> {
+  async finish(
+    id: string,
+    mode: RunMode,
+    status: RunStatus,
+    summary: unknown,
+    error: string | null,
+    now: string,
+  ): Promise<void> {
     await this.db
       .updateTable('runs')
-      .set({ status, finished_at: now, summary: JSON.stringify(summary), error })
+      .set({ mode, status, finished_at: now, summary: JSON.stringify(summary), error })
       .where('id', '=', id)
       .execute();
   }

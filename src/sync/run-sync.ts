@@ -90,7 +90,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     started.toISOString(),
   );
   const cursor = await mirror.getCursor(request.connectionId, DIRECTORY_CURSOR);
-  const full =
+  let full =
     request.full ||
     cursor === null ||
     (request.fullReadIntervalMs !== null &&
@@ -132,6 +132,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
             : 'failed';
     await runs.finish(
       runId,
+      full ? 'full' : 'incremental',
       runStatus,
       { status: outcome.status, planned: outcome.planned, applied: outcome.applied, failed: outcome.failed.length },
       outcome.error?.message ?? null,
@@ -157,6 +158,8 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     return finish({ status: 'read-failed', plan: null, planned: null, applied: null, failed: [], error: failure });
   }
   runLog.info({ pages: read.pages, objects: read.objects, full: read.result.full }, 'directory read');
+  // The connector may read everything where changes were asked for (an expired delta token): report what it did.
+  full = read.result.full;
 
   const now = clock.now().toISOString();
   let directory: Directory;

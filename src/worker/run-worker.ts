@@ -1,7 +1,14 @@
 import { Queue, Worker } from 'bullmq';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import { assertMigrated, createConnector, createInviteSender, createTarget, openDatabase } from '../app.js';
+import {
+  assertMigrated,
+  createConnector,
+  createInviteSender,
+  createTarget,
+  fullReadIntervalOf,
+  openDatabase,
+} from '../app.js';
 import { CliError } from '../cli/cli-error.js';
 import { EXIT, type ExitCode } from '../cli/exit-codes.js';
 import { createProgressReporter } from '../cli/progress-reporter.js';
@@ -35,13 +42,15 @@ export async function runWorker(config: Config, log: Logger): Promise<ExitCode> 
     await db.destroy();
     throw error;
   }
-  const connector = createConnector(config);
   const connectionId = config.connectionId;
   const queueName = syncQueueName(connectionId);
   const redis = createRedis(config.redisUrl, log);
   const queue = new Queue<SyncJobData>(queueName, { connection: redis });
   queue.on('error', () => undefined); // reported once by the connection's own listener
   const metrics = createMetrics({ queueCounts: () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed') });
+  const connector = createConnector(config, (event) => {
+    metrics.recordIdpRequest(connectionId, config.idp.kind, event.throttled);
+  });
   const target = createTarget(config, systemClock, (status) => {
     const kind = httpErrorKind(status);
     if (kind !== null) metrics.recordTargetError(connectionId, kind);
@@ -78,7 +87,7 @@ export async function runWorker(config: Config, log: Logger): Promise<ExitCode> 
       clock: systemClock,
       log,
       deactivationLimit: config.deactivationLimit,
-      fullReadIntervalMs: null,
+      fullReadIntervalMs: fullReadIntervalOf(config),
       shutdown: shutdown.signal,
       progress: (jobLog) => createProgressReporter(process.stderr, jobLog, () => Date.now()),
       onRun: (outcome) => {

@@ -1,0 +1,32 @@
+import type { DirectoryChange } from '../../src/core/model/directory-change.js';
+import type { DirectoryGroup } from '../../src/core/model/directory-group.js';
+import type { DirectoryUser } from '../../src/core/model/directory-user.js';
+import { oktaUserToDirectoryUser } from '../../src/core/mapping/okta-user-mapping.js';
+import type { OktaGroup, OktaLogEvent, OktaUser } from './okta-wire.js';
+
+/** The System Log event types that mean a deletion. */
+export const OKTA_USER_DELETED_EVENT = 'user.lifecycle.delete.initiated';
+export const OKTA_GROUP_DELETED_EVENT = 'group.lifecycle.delete';
+
+export function oktaUserToModel(user: OktaUser): DirectoryUser {
+  return oktaUserToDirectoryUser(user);
+}
+
+export function oktaGroupToModel(group: OktaGroup): DirectoryGroup {
+  return { id: group.id, displayName: group.profile.name, builtIn: group.type === 'BUILT_IN' };
+}
+
+/** `user.deleted` / `group.deleted` for a deletion event; nothing for other events or targets. */
+export function oktaLogEventToChanges(event: OktaLogEvent): DirectoryChange[] {
+  if (event.eventType === OKTA_USER_DELETED_EVENT) {
+    return event.target
+      .filter((target) => target.type === 'User')
+      .map((target) => ({ type: 'user.deleted', id: target.id }));
+  }
+  if (event.eventType === OKTA_GROUP_DELETED_EVENT) {
+    return event.target
+      .filter((target) => target.type === 'UserGroup')
+      .map((target) => ({ type: 'group.deleted', id: target.id }));
+  }
+  return [];
+}
