@@ -176,6 +176,27 @@ describe('dirsync sync through the CLI on Microsoft Graph delta queries (real SD
     ).toEqual(['cyd@home.example', 'off@contoso.example']);
   });
 
+  it('a delta round interrupted by throttling stores no half-round link, changes nothing, and the next run converges', async () => {
+    const d = emulator.directory;
+    const dee = d.users().find((u) => u.userPrincipalName === 'off@contoso.example')!;
+    d.updateUser(dee.id, { accountEnabled: false });
+    emulator.throttleNext({
+      status: 503,
+      retryAfterSeconds: 1,
+      times: 10,
+      match: { service: 'graph', url: /groups\/delta/ },
+    });
+    const before = writes();
+    const failed = await runCli(['sync'], env);
+    emulator.clearFaults();
+    expect(failed.code).toBe(2);
+    expect(failed.stderr.split('\n').filter((l) => l.startsWith('dirsync:'))).toHaveLength(1);
+    expect(writes()).toBe(before);
+    await sync();
+    expect(scim.users().find((u) => u.externalId === dee.id)?.active).toBe(false);
+    exact();
+  }, 60_000);
+
   it('an expired delta token (410): the next sync starts a fresh round and reconciles by absence', async () => {
     const d = emulator.directory;
     emulator.expireDeltaTokens();

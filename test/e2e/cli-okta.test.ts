@@ -166,6 +166,25 @@ describe('dirsync sync through the CLI on Okta (real SDK, HTTPS emulator)', () =
     expect(smtp.messages().length).toBe(before);
   });
 
+  it('a read that fails past its retries changes nothing in the app, and the next run applies the change', async () => {
+    const s = okta.store;
+    const ivy = [...userIds].find((u) => s.user(u).profile.login === 'ivy@acme.example')!;
+    s.setStatus(ivy, 'SUSPENDED');
+    okta.faults.inject({ path: /^\/api\/v1\/groups/, times: 100, kind: { type: 'status', status: 503 } });
+    const before = writes();
+    const failed = await runCli(['sync'], env);
+    okta.faults.clear();
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(
+      /dirsync: Okta at https:\/\/127\.0\.0\.1:\d+ did not answer GET \/api\/v1\/groups.*retried/,
+    );
+    expect(writes()).toBe(before); // a half-read directory deactivates no one
+    expect(scim.users().find((u) => u.externalId === ivy)?.active).toBe(true);
+    await sync();
+    expect(scim.users().find((u) => u.externalId === ivy)?.active).toBe(false);
+    exact();
+  }, 60_000);
+
   it('a wrong token fails with exit 2 and one line naming OKTA_CLIENT_TOKEN, changing nothing', async () => {
     const before = writes();
     const result = await runCli(['sync'], { ...env, OKTA_CLIENT_TOKEN: 'wrong-okta-token-zz' });
