@@ -6,12 +6,12 @@ import { SmtpTestServer } from '../emulators/smtp/smtp-test-server.js';
 import { ScimTestServer } from '../emulators/scim/scim-test-server.js';
 import { assertBuilt, runCli } from '../support/cli-process.js';
 import { diffApp, expectedApp } from '../support/expected-app.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-databases.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
 
 const API_TOKEN = 'e2e-okta-api-token';
 const SCIM_TOKEN = 'e2e-scim-token';
 
-describe('dirsync sync through the CLI on Okta (real SDK, HTTPS emulator)', () => {
+describe.each(DIALECTS)('dirsync sync through the CLI on Okta (real SDK, HTTPS emulator) — %s mirror', (dialect) => {
   // The org's history starts ten minutes ago, so the no-op read below is older than dirsync's one-minute overlap
   // (which re-reads anything changed in the last minute, by design); the changes later happen "now".
   let offsetMs = -10 * 60_000;
@@ -60,7 +60,7 @@ describe('dirsync sync through the CLI on Okta (real SDK, HTTPS emulator)', () =
   beforeAll(async () => {
     assertBuilt();
     const { orgUrl, caPath } = await okta.start();
-    database = await createTestDatabase('sqlite', 'cli_okta');
+    database = await createTestDatabase(dialect, 'cli_okta');
     env = {
       DATABASE_URL: database.url,
       OKTA_CLIENT_ORGURL: orgUrl,
