@@ -38,7 +38,9 @@ export class OktaConnector implements DirectoryConnector {
     this.source = config.orgUrl;
     this.#now = options.now ?? (() => new Date());
     this.#scoped = config.appId !== undefined;
-    const executor = options.requestExecutor ?? new DefaultRequestExecutor();
+    // A page that hangs must not hang the run: each request (the SDK's 429 waits included, up to a full
+    // rate-limit window) gets two minutes, after which the connector's own retries take over.
+    const executor = options.requestExecutor ?? new DefaultRequestExecutor({ maxRetries: 2, requestTimeout: 120_000 });
     const gate = new OktaRateGate();
     const tokens = new OktaTokenRefusalWatch();
     const onRequest = options.onRequest;

@@ -43,6 +43,9 @@ const httpFailureSchema = z.object({
 
 // node-fetch's FetchError of type `system` carries the socket's error code.
 const systemFailureSchema = z.object({ code: z.string(), message: z.string() });
+// node-fetch's FetchError of type `request-timeout` / `body-timeout`: the page was slower than the request
+// timeout of the SDK's executor. Worth another try, like a reset connection.
+const timeoutFailureSchema = z.object({ type: z.enum(['request-timeout', 'body-timeout']) });
 
 const UNREACHABLE = new Set(['ENOTFOUND', 'ECONNREFUSED', 'EHOSTUNREACH']);
 const TLS = /^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/;
@@ -52,6 +55,9 @@ export function classifyOktaFailure(error: unknown, context: OktaFailureContext)
   if (error instanceof ConnectorError) return { kind: 'fatal', error };
   const http = httpFailureSchema.safeParse(error);
   if (http.success) return classifyHttp(http.data, error, context);
+  if (timeoutFailureSchema.safeParse(error).success) {
+    return { kind: 'transient', summary: 'no answer within the request timeout', status: undefined, cause: error };
+  }
   const system = systemFailureSchema.safeParse(error);
   const org = context.orgUrl;
   if (system.success) {

@@ -110,6 +110,22 @@ describe('OktaConnector under rate limits and faults', () => {
     expect(events).toEqual([undefined, 200, 200, 500, 500, 200, 200]);
   });
 
+  it('gives up on a page slower than the request timeout and retries it', async () => {
+    await startEmulator();
+    emulator.store.createUser({ profile: person('ann') });
+    emulator.faults.inject({ path: /^\/api\/v1\/groups$/, kind: { type: 'delay', ms: 1_500 } });
+    const slowTolerant = connector(
+      {},
+      { requestExecutor: new OktaCaTrustingRequestExecutor(caPem, { maxRetries: 2, requestTimeout: 500 }) },
+    );
+
+    const { result, changes } = await drain(slowTolerant);
+
+    expect(result.full).toBe(true);
+    expect(changes.filter((change) => change.type === 'user')).toHaveLength(1);
+    expect(emulator.requests.count('GET', '/api/v1/groups')).toBeGreaterThanOrEqual(2);
+  });
+
   it('throws ConnectorError(unavailable) from the generator when a fault outlasts the retries', async () => {
     await startEmulator();
     emulator.faults.inject({ path: '/api/v1/groups', kind: { type: 'status', status: 503 }, times: 100 });
