@@ -8,8 +8,6 @@ import { EXIT, type ExitCode } from './exit-codes.js';
 import { migrateCommand } from './migrate-command.js';
 import { statusCommand } from './status-command.js';
 import { syncCommand } from './sync-command.js';
-import { resyncCommand } from './resync-command.js';
-import { runWorker } from '../worker/run-worker.js';
 
 const USAGE = `usage: dirsync <command> [options]
 
@@ -76,10 +74,15 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
       }
       case 'status':
         return await statusCommand(config, out, log);
-      case 'worker':
+      // BullMQ is loaded only by the commands that talk to the queue.
+      case 'worker': {
+        const { runWorker } = await import('../worker/run-worker.js');
         return await runWorker(config, createLogger(env['LOG_LEVEL'] ?? config.logLevel));
-      case 'resync':
+      }
+      case 'resync': {
+        const { resyncCommand } = await import('./resync-command.js');
         return await resyncCommand(config, values.full, out, log);
+      }
       default:
         throw new CliError(`unknown command "${command}"\n${USAGE}`, EXIT.config);
     }

@@ -36,7 +36,7 @@ export async function syncCommand(
   try {
     await assertMigrated(db, name);
     invites = flags.dryRun ? null : createInviteSender(config, io.log);
-    const connector = createConnector(config);
+    const connector = await createConnector(config);
     const outcome = await runSync(
       {
         connectionId: config.connectionId,

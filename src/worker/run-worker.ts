@@ -48,7 +48,7 @@ export async function runWorker(config: Config, log: Logger): Promise<ExitCode> 
   const queue = new Queue<SyncJobData>(queueName, { connection: redis });
   queue.on('error', () => undefined); // reported once by the connection's own listener
   const metrics = createMetrics({ queueCounts: () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed') });
-  const connector = createConnector(config, (event) => {
+  const connector = await createConnector(config, (event) => {
     metrics.recordIdpRequest(connectionId, config.idp.kind, event.throttled);
   });
   const target = createTarget(config, systemClock, (status) => {
