@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { SandboxDirectoryFile } from '../../connectors/sandbox/sandbox-directory-file.js';
 import type { ScimTestServer } from '../emulators/scim/scim-test-server.js';
 
@@ -88,4 +89,15 @@ export function diffApp(
     }
   }
   return problems;
+}
+
+/** Asserts the SCIM app holds exactly what `directory` says, given everyone dirsync has linked so far. */
+export function expectAppExact(scim: ScimTestServer, directory: SandboxDirectoryFile): void {
+  const ever = new Set(scim.users().map((u) => u.externalId ?? ''));
+  expect(diffApp(scim, expectedApp(directory, ever), ever)).toEqual([]);
+}
+
+/** Writes (anything but GET) the SCIM app has received. */
+export function scimWrites(scim: ScimTestServer): number {
+  return scim.requests().filter((r) => r.method !== 'GET').length;
 }
