@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Build stage: compiles TypeScript and native modules (better-sqlite3) with the toolchain.
-FROM node:20-bookworm-slim AS build
+# Node 24: an LTS line maintained until April 2028 (Node 20 reached end of life in April 2026).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
@@ -12,7 +13,7 @@ COPY migrations ./migrations
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
 # Runtime stage: only the built code, production dependencies and the bundled sandbox directory.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
@@ -24,7 +25,7 @@ USER node
 ENV DATABASE_URL=sqlite:/data/dirsync.db METRICS_PORT=9464
 VOLUME ["/data"]
 EXPOSE 9464
-# /healthz answers 200 only while Redis and the database answer (node:20 slim has no curl: use node's fetch).
+# /healthz answers 200 only while Redis and the database answer (the slim image has no curl: use node's fetch).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.METRICS_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["dirsync"]

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { DirectoryConnector } from '../connectors/directory-connector.js';
 import { SandboxConnector } from '../connectors/sandbox/sandbox-connector.js';
-import { CliError } from './cli/cli-error.js';
-import { EXIT } from './cli/exit-codes.js';
 import type { Clock } from './clock.js';
-import type { Config } from './config.js';
+import { ConfigError } from './config/config-error.js';
+import type { ConnectionConfig, IdpConfig } from './config/connection-config.js';
+import type { ServiceConfig } from './config/service-config.js';
 import { SmtpMailer } from './invites/smtp-mailer.js';
 import type { Log } from './logger.js';
 import { createDb } from './store/create-db.js';
@@ -12,58 +12,113 @@ import type { Database } from './store/database.js';
 import { DatabaseUrlError, describeDatabase, parseDatabaseUrl } from './store/database-url.js';
 import { pendingMigrations } from './store/migrate.js';
 import type { InviteSender } from './sync/apply-plan.js';
+import { syncConnection, type ConnectionRunRequest, type ConnectionRunResult } from './sync/sync-connection.js';
 import { JsonlTarget } from './targets/jsonl/jsonl-target.js';
 import { ScimTarget } from './targets/scim/scim-target.js';
 import type { Target } from './targets/target.js';
 
-/** The composition root: the only place that knows every concrete implementation. */
-export interface App {
-  readonly config: Config;
+/**
+ * The composition root: the only place that knows every concrete implementation. The CLI and the worker build a
+ * connection's runtime here and only call it.
+ */
+
+export interface OpenDatabase {
   readonly db: Kysely<Database>;
-  readonly databaseName: string;
-  close(): Promise<void>;
+  /** The database described without credentials, for messages. */
+  readonly name: string;
 }
 
-export function openDatabase(config: Config): { db: Kysely<Database>; name: string } {
+export function openDatabase(service: Pick<ServiceConfig, 'databaseUrl'>): OpenDatabase {
+  let location;
   try {
-    const location = parseDatabaseUrl(config.databaseUrl);
-    const name = describeDatabase(location);
-    try {
-      return { db: createDb(location), name };
-    } catch (error) {
-      throw new CliError(`cannot open the database ${name}: ${errorText(error)}`, EXIT.config);
-    }
+    location = parseDatabaseUrl(service.databaseUrl);
   } catch (error) {
-    if (error instanceof DatabaseUrlError) throw new CliError(error.message, EXIT.config);
+    if (error instanceof DatabaseUrlError) throw new ConfigError(error.message);
     throw error;
+  }
+  const name = describeDatabase(location);
+  try {
+    return { db: createDb(location), name };
+  } catch (error) {
+    throw new ConfigError(`cannot open the database ${name}: ${errorText(error)}`);
   }
 }
 
 /** Fails with the command to run when the schema is behind (and with the cause when the database is unreachable). */
-export async function assertMigrated(db: Kysely<Database>, name: string): Promise<void> {
+export async function assertMigrated({ db, name }: OpenDatabase): Promise<void> {
   let pending: string[];
   try {
     pending = await pendingMigrations(db);
   } catch (error) {
-    throw new CliError(`cannot reach the database ${name}: ${errorText(error)}`, EXIT.config);
+    throw new ConfigError(`cannot reach the database ${name}: ${errorText(error)}`);
   }
   if (pending.length > 0) {
-    throw new CliError(
+    throw new ConfigError(
       `the database ${name} is not migrated (${pending.length} pending): run \`dirsync migrate\` first`,
-      EXIT.config,
     );
   }
 }
 
+/** What the runtime reports to the worker's metrics (statuses only: never headers or bodies). */
+export interface RuntimeHooks {
+  readonly onIdpRequest?: (event: { readonly status: number | undefined; readonly throttled: boolean }) => void;
+  readonly onTargetResponse?: (status: number | undefined) => void;
+}
+
+/** One connection, ready to run: its connector, target and mailer, built from its configuration. */
+export interface ConnectionRuntime {
+  readonly connection: ConnectionConfig;
+  /** The IdP described without secrets (`okta https://acme.okta.com`). */
+  readonly source: string;
+  /** One run under the connection's hold: `busy` when another run holds it. */
+  run(request: ConnectionRunRequest): Promise<ConnectionRunResult>;
+  /** Closes the mail connection; the database belongs to the caller. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeDeps {
+  readonly db: Kysely<Database>;
+  readonly service: Pick<ServiceConfig, 'leaseMs'>;
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly hooks?: RuntimeHooks;
+  /** Plans and dry runs send nothing: no mail connection is opened. */
+  readonly invites?: boolean;
+}
+
+export async function createConnectionRuntime(
+  connection: ConnectionConfig,
+  deps: RuntimeDeps,
+): Promise<ConnectionRuntime> {
+  const log = deps.log;
+  const connector = await createConnector(connection.idp, deps.hooks?.onIdpRequest);
+  const target = createTarget(connection, deps.clock, deps.hooks?.onTargetResponse);
+  const invites =
+    deps.invites === false ? null : createInviteSender(connection, log.child({ connection: connection.id }));
+  return {
+    connection,
+    source: connector.source,
+    run: (request) =>
+      syncConnection(
+        {
+          ...request,
+          connectionId: connection.id,
+          deactivationLimit: connection.deactivationLimit,
+          fullReadIntervalMs: connection.idp.kind === 'okta' ? connection.idp.okta.fullSyncIntervalMs : null,
+          leaseMs: deps.service.leaseMs,
+        },
+        { db: deps.db, connector, target, invites: request.dryRun ? null : invites, clock: deps.clock, log },
+      ),
+    close: async () => {
+      await invites?.mailer.close();
+    },
+  };
+}
+
 /**
- * `onRequest` sees every IdP answer (status only): for metrics. The IdP SDKs are loaded only for the IdP in
- * use: importing the Okta SDK alone costs ~0.6 s of every CLI start.
+ * The IdP SDKs are loaded only for the IdP in use: importing the Okta SDK alone costs ~0.6 s of every CLI start.
  */
-export async function createConnector(
-  config: Config,
-  onRequest?: (event: { readonly status: number | undefined; readonly throttled: boolean }) => void,
-): Promise<DirectoryConnector> {
-  const idp = config.idp;
+async function createConnector(idp: IdpConfig, onRequest?: RuntimeHooks['onIdpRequest']): Promise<DirectoryConnector> {
   switch (idp.kind) {
     case 'sandbox':
       return new SandboxConnector(idp.file);
@@ -78,14 +133,12 @@ export async function createConnector(
   }
 }
 
-/** How often an incremental read is replaced by a full one (`OKTA_FULL_SYNC_INTERVAL`); null: the IdP decides. */
-export function fullReadIntervalOf(config: Config): number | null {
-  return config.idp.kind === 'okta' ? config.idp.okta.fullSyncIntervalMs : null;
-}
-
-/** `onResponse` sees every HTTP answer of the app (status only, never headers): for metrics. */
-export function createTarget(config: Config, clock: Clock, onResponse?: (status: number | undefined) => void): Target {
-  const target = config.target;
+function createTarget(
+  connection: ConnectionConfig,
+  clock: Clock,
+  onResponse?: RuntimeHooks['onTargetResponse'],
+): Target {
+  const target = connection.target;
   switch (target.kind) {
     case 'scim':
       return new ScimTarget({
@@ -107,8 +160,8 @@ export function createTarget(config: Config, clock: Clock, onResponse?: (status:
   }
 }
 
-export function createInviteSender(config: Config, log: Log): InviteSender | null {
-  const invites = config.invites;
+function createInviteSender(connection: ConnectionConfig, log: Log): InviteSender | null {
+  const invites = connection.invites;
   if (invites.mode === 'off') {
     log.info({ reason: invites.reason }, `invites are off (${invites.reason})`);
     return null;

@@ -1,5 +1,3 @@
-import { ClientCertificateCredential, ClientSecretCredential } from '@azure/identity';
-import type { TokenCredential } from '@azure/identity';
 import {
   AuthenticationHandler,
   Client,
@@ -12,7 +10,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
-import { PUBLIC_CLOUD_AUTHORITY } from './graph-config.js';
+import { credentialOf } from './graph-credential.js';
 import type { GraphConfig } from './graph-config.js';
 import type { GraphHttp, GraphRequestEvent } from './graph-http.js';
 
@@ -62,19 +60,6 @@ export function createGraphSdkHttp(config: GraphConfig, options: GraphSdkHttpOpt
       return (await request.get()) as unknown;
     },
   };
-}
-
-function credentialOf(config: GraphConfig): TokenCredential {
-  const publicCloud = config.authorityHost === PUBLIC_CLOUD_AUTHORITY;
-  const options = { authorityHost: config.authorityHost, ...(publicCloud ? {} : { disableInstanceDiscovery: true }) };
-  return config.credential.kind === 'secret'
-    ? new ClientSecretCredential(config.tenantId, config.clientId, config.credential.clientSecret, options)
-    : new ClientCertificateCredential(
-        config.tenantId,
-        config.clientId,
-        { certificatePath: config.credential.certificatePath },
-        options,
-      );
 }
 
 function observer(onRequest: ((event: GraphRequestEvent) => void) | undefined): Middleware {

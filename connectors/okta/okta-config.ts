@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
+import { parseDuration } from '../../src/core/duration.js';
 import { ConnectorError } from '../connector-error.js';
 
 /** How dirsync authenticates to the Okta management API. */
@@ -25,8 +26,6 @@ export interface OktaConfig {
 
 export const DEFAULT_OKTA_FULL_SYNC_INTERVAL_MS = 24 * 3600 * 1000;
 
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /**
  * Reads the Okta settings from the SDK's own variable names. Every bad or missing variable is named in one
  * `ConnectorError('config')`; secret values never appear in it.
@@ -45,7 +44,7 @@ export function parseOktaConfig(env: NodeJS.ProcessEnv): OktaConfig {
     problems.push('OKTA_APP_ID must be an Okta app id (letters and digits, e.g. 0oa1b2c3d4)');
   }
   const interval = value('OKTA_FULL_SYNC_INTERVAL');
-  const fullSyncIntervalMs = interval === undefined ? DEFAULT_OKTA_FULL_SYNC_INTERVAL_MS : parseDurationMs(interval);
+  const fullSyncIntervalMs = interval === undefined ? DEFAULT_OKTA_FULL_SYNC_INTERVAL_MS : parseDuration(interval);
   if (fullSyncIntervalMs === undefined) {
     problems.push(`OKTA_FULL_SYNC_INTERVAL must be a duration such as 24h, 90m or 1d12h (got "${interval ?? ''}")`);
   }
@@ -59,17 +58,6 @@ export function parseOktaConfig(env: NodeJS.ProcessEnv): OktaConfig {
     ...(appId === undefined ? {} : { appId }),
     fullSyncIntervalMs,
   });
-}
-
-/** `24h`, `90m`, `1d12h`, `500ms` → milliseconds; undefined when malformed or zero. */
-export function parseDurationMs(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (!/^(\d+(ms|s|m|h|d))+$/.test(trimmed)) return undefined;
-  let total = 0;
-  for (const match of trimmed.matchAll(/(\d+)(ms|s|m|h|d)/g)) {
-    total += Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? Number.NaN);
-  }
-  return Number.isFinite(total) && total > 0 ? total : undefined;
 }
 
 function parseOrgUrl(raw: string | undefined, problems: string[]): string | undefined {

@@ -1,4 +1,5 @@
-import { Client, DefaultRequestExecutor, type RequestExecutor } from '@okta/okta-sdk-nodejs';
+import { DefaultRequestExecutor, type RequestExecutor } from '@okta/okta-sdk-nodejs';
+import { createSdkClient } from './okta-sdk-client.js';
 import type { DirectoryChange, DirectoryPage } from '../../src/core/model/directory-change.js';
 import type { DirectoryConnector, ReadRequest, ReadResult } from '../directory-connector.js';
 import type { OktaConfig } from './okta-config.js';
@@ -79,21 +80,4 @@ export class OktaConnector implements DirectoryConnector {
     }
     return { full: since === undefined, cursor: encodeOktaCursor({ since: startedAt }) };
   }
-}
-
-function createSdkClient(config: OktaConfig, requestExecutor: RequestExecutor): Client {
-  const { credentials } = config;
-  // The SDK's GET cache would hide changes between two reads of the same list.
-  const common = { orgUrl: config.orgUrl, requestExecutor, cacheMiddleware: null };
-  if (credentials.mode === 'SSWS') {
-    return new Client({ ...common, authorizationMode: 'SSWS', token: credentials.token });
-  }
-  return new Client({
-    ...common,
-    authorizationMode: 'PrivateKey',
-    clientId: credentials.clientId,
-    scopes: [...credentials.scopes],
-    privateKey: credentials.privateKey,
-    ...(credentials.keyId === undefined ? {} : { keyId: credentials.keyId }),
-  });
 }

@@ -1,4 +1,4 @@
-import type { ExitCode } from './exit-codes.js';
+import type { ExitCode } from '../exit-codes.js';
 
 /** An error the CLI prints as one line and exits with; the message says what to do. */
 export class CliError extends Error {

@@ -1,30 +1,27 @@
-import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import { selectConnection } from '../config/connection-registry.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
 import { QueueUnreachableError, SyncQueueClient } from '../worker/sync-queue-client.js';
 import { CliError } from './cli-error.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import type { CliContext } from './cli-context.js';
 
-/** `dirsync resync [--full]`: enqueues a manual run for the worker and prints its job id. */
+/** `dirsync resync [-c ID] [--full]`: enqueues a manual run for the worker and prints its job id. */
 export async function resyncCommand(
-  config: Config,
-  full: boolean,
-  out: NodeJS.WritableStream,
-  log: Logger,
+  context: CliContext,
+  options: { readonly connection?: string | undefined; readonly full: boolean },
 ): Promise<ExitCode> {
+  const { service, registry } = context.settings();
+  const connection = selectConnection(registry, options.connection);
   let client: SyncQueueClient;
   try {
-    client = await SyncQueueClient.open(config.redisUrl, config.connectionId, log, config.retryDelayMs);
+    client = await SyncQueueClient.open(service, context.log());
   } catch (error) {
     if (error instanceof QueueUnreachableError) throw new CliError(error.message, EXIT.config);
     throw error;
   }
   try {
-    const { jobId, joined } = await client.enqueue(full);
-    out.write(
-      joined
-        ? `a manual ${full ? 'full ' : ''}run of connection ${config.connectionId} is already waiting: job ${jobId}\n`
-        : `enqueued a manual ${full ? 'full ' : ''}run of connection ${config.connectionId}: job ${jobId}\n`,
-    );
+    const { jobId, joined } = await client.enqueue(connection.id, options.full);
+    const what = `a manual ${options.full ? 'full ' : ''}run of connection ${connection.id}`;
+    context.out.write(joined ? `${what} is already waiting: job ${jobId}\n` : `enqueued ${what}: job ${jobId}\n`);
     return EXIT.ok;
   } finally {
     await client.close();

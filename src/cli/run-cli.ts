@@ -1,105 +1,201 @@
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
 import { errorText } from '../app.js';
-import { ConfigError, loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { ConfigError } from '../config/config-error.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
 import { TargetError } from '../targets/target-error.js';
 import { CliError } from './cli-error.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { createCliContext, type CliContext } from './cli-context.js';
+import { checkCommand } from './check-command.js';
+import { connectionsCommand, removeConnectionCommand } from './connections-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { statusCommand } from './status-command.js';
 import { syncCommand } from './sync-command.js';
 
-const USAGE = `usage: dirsync <command> [options]
-
-commands:
-  migrate                       apply database migrations
-  sync [--full] [--dry-run] [--allow-mass-deactivation]
-                                one run now: pull, mirror, plan, apply; prints a summary
-  plan                          pull and show the plan without applying
-  status                        connections, last runs, counts, pending/failed ops, the worker's queue
-  worker                        scheduled runs on BullMQ (needs Redis), until SIGTERM
-  resync [--full]               enqueue a manual run for the worker and print its job id
-
-Configuration comes from the environment: see README.md.`;
+const connectionOption = () =>
+  new Option('-c, --connection <id>', 'the connection (optional when exactly one is configured)');
 
 /** Parses argv, runs one command, returns the exit code. Errors become one line on stderr. */
-export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<ExitCode> {
-  const [command, ...rest] = argv;
+export async function runCli(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  io: { out: NodeJS.WritableStream; err: NodeJS.WriteStream } = { out: process.stdout, err: process.stderr },
+): Promise<ExitCode> {
+  const context = createCliContext(env, io.out, io.err);
+  let code: ExitCode = EXIT.ok;
+  const run =
+    <A extends unknown[]>(command: (...args: A) => Promise<ExitCode>) =>
+    async (...args: A) => {
+      code = await command(...args);
+    };
+  const program = buildProgram(context, run);
   try {
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? EXIT.config : EXIT.ok;
+    if (argv.length === 0) {
+      program.outputHelp({ error: true });
+      return EXIT.config;
     }
-    const { values } = parseArgs({
-      args: rest,
-      options: {
-        full: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        'allow-mass-deactivation': { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    const config = loadConfig(env);
-    // A person at a terminal wants the summary, not JSON log lines; scripts and workers get the logs.
-    const level = env['LOG_LEVEL'] ?? (process.stderr.isTTY ? 'warn' : config.logLevel);
-    const log = createLogger(level);
-    const out = process.stdout;
-    switch (command) {
-      case 'migrate':
-        return await migrateCommand(config, out);
-      case 'sync':
-      case 'plan': {
-        const abort = new AbortController();
-        const stop = () => {
-          abort.abort();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        try {
-          return await syncCommand(
-            config,
-            {
-              full: values.full,
-              dryRun: command === 'plan' || values['dry-run'],
-              allowMassDeactivation: values['allow-mass-deactivation'],
-              showPlan: command === 'plan' || values['dry-run'],
-            },
-            { out, err: process.stderr, log, signal: abort.signal },
-          );
-        } finally {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-        }
-      }
-      case 'status':
-        return await statusCommand(config, out, log);
-      // BullMQ is loaded only by the commands that talk to the queue.
-      case 'worker': {
-        const { runWorker } = await import('../worker/run-worker.js');
-        return await runWorker(config, createLogger(env['LOG_LEVEL'] ?? config.logLevel));
-      }
-      case 'resync': {
-        const { resyncCommand } = await import('./resync-command.js');
-        return await resyncCommand(config, values.full, out, log);
-      }
-      default:
-        throw new CliError(`unknown command "${command}"\n${USAGE}`, EXIT.config);
-    }
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
   } catch (error) {
-    if (error instanceof CliError) {
-      process.stderr.write(`dirsync: ${error.message}\n`);
-      return error.exitCode;
-    }
-    if (error instanceof ConfigError || error instanceof TargetError) {
-      process.stderr.write(`dirsync: ${error.message}\n`);
-      return EXIT.config;
-    }
-    if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
-      process.stderr.write(`dirsync: ${error.message}\n${USAGE}\n`);
-      return EXIT.config;
-    }
-    process.stderr.write(`dirsync: ${errorText(error)}\n`);
+    return reportError(error, io.err);
+  }
+}
+
+function buildProgram(
+  context: CliContext,
+  run: <A extends unknown[]>(command: (...args: A) => Promise<ExitCode>) => (...args: A) => Promise<void>,
+): Command {
+  const program = new Command('dirsync')
+    .description(
+      'Keeps a SaaS app’s users and groups in step with identity providers (Okta, Entra ID, a sandbox file).\n' +
+        'Configuration comes from the environment or DIRSYNC_CONNECTIONS_FILE: see README.md.',
+    )
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(dirsync --help lists the commands)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.out.write(text),
+      writeErr: (text) => context.err.write(text),
+    });
+  program.configureHelp({ sortSubcommands: false });
+
+  program
+    .command('migrate')
+    .description('apply database migrations (DATABASE_URL)')
+    .action(run(() => migrateCommand(context)));
+
+  program
+    .command('sync')
+    .description('one run now: pull, mirror, plan, apply; prints a summary')
+    .addOption(connectionOption())
+    .option('--full', 'read the whole directory, not only what changed', false)
+    .option('--dry-run', 'pull and plan, write nothing (like `plan`)', false)
+    .option('--allow-mass-deactivation', 'apply this run’s plan even when a guard would hold it', false)
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 all applied, 1 some ops failed, 2 configuration or connection error or the connection is busy, 3 held by a guard.',
+    )
+    .action(
+      run((options: { connection?: string; full: boolean; dryRun: boolean; allowMassDeactivation: boolean }) =>
+        syncCommand(context, {
+          connection: options.connection,
+          full: options.full,
+          dryRun: options.dryRun,
+          allowMassDeactivation: options.allowMassDeactivation,
+          showPlan: options.dryRun,
+          json: false,
+        }),
+      ),
+    );
+
+  program
+    .command('plan')
+    .description('pull and show the plan, with names and reasons, without applying anything')
+    .addOption(connectionOption())
+    .option('--full', 'read the whole directory, not only what changed', false)
+    .option('--json', 'print one JSON document', false)
+    .addHelpText('after', '\nExit codes: 0, 2 on an error, 3 when a guard would hold the plan.')
+    .action(
+      run((options: { connection?: string; full: boolean; json: boolean }) =>
+        syncCommand(context, {
+          connection: options.connection,
+          full: options.full,
+          dryRun: true,
+          allowMassDeactivation: false,
+          showPlan: true,
+          json: options.json,
+        }),
+      ),
+    );
+
+  program
+    .command('status')
+    .description('every connection: last runs, counts, failed ops, who runs it now, the worker’s schedule and queue')
+    .addOption(connectionOption())
+    .option('--json', 'print one JSON document', false)
+    .action(run((options: { connection?: string; json: boolean }) => statusCommand(context, options)));
+
+  const connections = program
+    .command('connections')
+    .description('the registry: id, IdP, target, schedule, state, last run')
+    .option('--json', 'print one JSON document', false)
+    .action(run((options: { json: boolean }) => connectionsCommand(context, options)));
+  connections
+    .command('remove')
+    .description('delete a connection’s data (mirror, app state, outbox, runs); only once it is out of the registry')
+    .argument('<id>', 'the connection id')
+    .requiredOption('--purge', 'confirm: delete every row of this connection')
+    .action(run((id: string) => removeConnectionCommand(context, id)));
+
+  program
+    .command('check')
+    .description(
+      'verify the database, Redis, the IdP credentials and scopes, the target and the mail server; writes nothing',
+    )
+    .addOption(connectionOption())
+    .option('--json', 'print one JSON document', false)
+    .addHelpText('after', '\nExit codes: 0 when every check passes, 2 otherwise.')
+    .action(run((options: { connection?: string; json: boolean }) => checkCommand(context, options)));
+
+  program
+    .command('worker')
+    .description(
+      'scheduled runs of every connection on BullMQ (needs Redis), until SIGTERM; SIGHUP reloads the connections',
+    )
+    .action(
+      run(async () => {
+        // BullMQ is loaded only by the commands that talk to the queue.
+        const { workerCommand } = await import('./worker-command.js');
+        return workerCommand(context);
+      }),
+    );
+
+  program
+    .command('resync')
+    .description('enqueue a manual run for the worker and print its job id')
+    .addOption(connectionOption())
+    .option('--full', 'a full read', false)
+    .action(
+      run(async (options: { connection?: string; full: boolean }) => {
+        const { resyncCommand } = await import('./resync-command.js');
+        return resyncCommand(context, options);
+      }),
+    );
+  return program;
+}
+
+function reportError(error: unknown, err: NodeJS.WritableStream): ExitCode {
+  if (error instanceof CommanderError) {
+    // Help and version are printed by commander itself; a usage error was printed with a hint.
+    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0
+      ? EXIT.ok
+      : EXIT.config;
+  }
+  if (error instanceof CliError) {
+    err.write(`dirsync: ${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof ConfigError || error instanceof TargetError) {
+    err.write(`dirsync: ${error.message}\n`);
     return EXIT.config;
   }
+  err.write(`dirsync: ${errorText(error)}\n`);
+  return EXIT.config;
+}
+
+/** The version of the installed package: `package.json` two or three folders up (source or `dist/`). */
+function packageVersion(): string {
+  for (const path of ['../../package.json', '../../../package.json']) {
+    try {
+      const parsed = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (parsed.name === 'dirsync' && typeof parsed.version === 'string') return parsed.version;
+    } catch {
+      // not there: try the next
+    }
+  }
+  return 'unknown';
 }

@@ -1,76 +1,150 @@
+import type { Kysely } from 'kysely';
 import { assertMigrated, openDatabase } from '../app.js';
-import type { Config } from '../config.js';
-import { ConnectionRepository } from '../store/connection-repository.js';
-import { MirrorRepository } from '../store/mirror-repository.js';
-import { OutboxRepository } from '../store/outbox-repository.js';
-import { RunRepository } from '../store/run-repository.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
-import type { Logger } from 'pino';
-import { SyncQueueClient } from '../worker/sync-queue-client.js';
+import { describeSource, selectConnection } from '../config/connection-registry.js';
+import { describeConnection, type ConnectionDescription } from '../config/describe-connection.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { ConnectionLeaseRepository, type LeaseHolder } from '../store/connection-lease-repository.js';
+import { loadConnectionOverview, storedConnectionIds, type ConnectionOverview } from '../store/connection-overview.js';
+import type { Database } from '../store/database.js';
+import type { QueueSnapshot } from '../worker/sync-queue-client.js';
+import type { CliContext } from './cli-context.js';
 
-/** `dirsync status`: connections, last runs, counts, pending and failed ops. */
-export async function statusCommand(config: Config, out: NodeJS.WritableStream, log: Logger): Promise<ExitCode> {
-  const { db, name } = openDatabase(config);
+interface ConnectionStatus {
+  readonly id: string;
+  /** Null: not in the registry any more (its data is kept until `connections remove --purge`). */
+  readonly configured: ConnectionDescription | null;
+  readonly runningNow: LeaseHolder | null;
+  readonly stored: ConnectionOverview;
+  readonly worker: {
+    readonly schedule: string | null;
+    readonly nextRunAt: string | null;
+    readonly pendingJobs: number;
+  } | null;
+}
+
+/** `dirsync status [-c ID] [--json]`: every connection (or one), what it holds, its runs, and the worker's side. */
+export async function statusCommand(
+  context: CliContext,
+  options: { readonly connection?: string | undefined; readonly json: boolean },
+): Promise<ExitCode> {
+  const { service, registry } = context.settings();
+  const database = openDatabase(service);
   try {
-    await assertMigrated(db, name);
-    const connections = await new ConnectionRepository(db).list();
-    const lines = [`database: ${name}`];
-    if (connections.length === 0) lines.push('no connection has synced yet: run `dirsync sync`');
-    for (const connection of connections) {
-      const mirror = await new MirrorRepository(db).counts(connection.id);
-      const app = await db
-        .selectFrom('app_users')
-        .select((eb) => [
-          eb.fn.countAll<string | number>().as('n'),
-          eb.fn.sum<string | number | null>('active').as('active'),
-        ])
-        .where('connection_id', '=', connection.id)
-        .executeTakeFirstOrThrow();
-      const appGroups = await db
-        .selectFrom('app_groups')
-        .select((eb) => eb.fn.countAll<string | number>().as('n'))
-        .where('connection_id', '=', connection.id)
-        .executeTakeFirstOrThrow();
-      const ops = await new OutboxRepository(db).countByStatus(connection.id);
-      lines.push(
-        '',
-        `connection ${connection.id} (${connection.idp}: ${connection.source})`,
-        `  directory: ${mirror.users} users (${mirror.activeUsers} active), ${mirror.groups} groups; last full read ${connection.lastFullReadAt ?? 'never'}`,
-        `  app:       ${Number(app.n)} users (${Number(app.active ?? 0)} active), ${Number(appGroups.n)} groups`,
-        `  ops:       ${ops.pending ?? 0} pending, ${ops.failed ?? 0} failed, ${ops.applied ?? 0} applied`,
-        '  last runs:',
+    await assertMigrated(database);
+    const configured = new Map(registry.connections.map((connection) => [connection.id, connection]));
+    const ids =
+      options.connection === undefined
+        ? [...new Set([...configured.keys(), ...(await storedConnectionIds(database.db))])]
+        : [selectConnection(registry, options.connection).id];
+    const queue = await queueSnapshot(context);
+    const statuses = await Promise.all(ids.map((id) => statusOf(database.db, id, configured.get(id), queue)));
+    if (options.json) {
+      context.out.write(
+        `${JSON.stringify(
+          {
+            database: database.name,
+            source: describeSource(registry.source),
+            queue: 'error' in queue ? { error: queue.error } : { counts: queue.counts },
+            connections: statuses,
+          },
+          null,
+          2,
+        )}\n`,
       );
-      const runs = await new RunRepository(db).latest(connection.id, 5);
-      if (runs.length === 0) lines.push('    none');
-      for (const run of runs) {
-        lines.push(
-          `    ${run.startedAt}  ${run.status.padEnd(9)} ${run.mode.padEnd(11)} ${run.trigger}${run.dryRun ? ' (dry run)' : ''}${run.error ? `  ${run.error}` : ''}`,
-        );
-      }
+      return EXIT.ok;
     }
-    lines.push('', ...(await queueLines(config, log)));
-    out.write(`${lines.join('\n')}\n`);
+    const lines = [`database: ${database.name}`, `connections from ${describeSource(registry.source)}`];
+    for (const status of statuses) lines.push('', ...formatStatus(status));
+    lines.push(
+      '',
+      'error' in queue
+        ? `worker queue: ${queue.error}`
+        : `worker queue: ${queue.counts['waiting'] ?? 0} waiting, ${queue.counts['active'] ?? 0} active, ${queue.counts['delayed'] ?? 0} delayed, ${queue.counts['failed'] ?? 0} failed`,
+    );
+    context.out.write(`${lines.join('\n')}\n`);
     return EXIT.ok;
   } finally {
-    await db.destroy();
+    await database.db.destroy();
   }
 }
 
-/** The worker's side: schedule and queue of the configured connection; Redis being down is reported, not fatal. */
-async function queueLines(config: Config, log: Logger): Promise<string[]> {
-  let client: SyncQueueClient;
+async function statusOf(
+  db: Kysely<Database>,
+  id: string,
+  configured: Parameters<typeof describeConnection>[0] | undefined,
+  queue: QueueSnapshot | { error: string },
+): Promise<ConnectionStatus> {
+  const [stored, runningNow] = await Promise.all([
+    loadConnectionOverview(db, id),
+    new ConnectionLeaseRepository(db).current(id),
+  ]);
+  const schedule = 'error' in queue ? undefined : queue.schedules.get(id);
+  return {
+    id,
+    configured: configured === undefined ? null : describeConnection(configured),
+    runningNow,
+    stored,
+    worker:
+      'error' in queue
+        ? null
+        : {
+            schedule: schedule?.schedule ?? null,
+            nextRunAt: schedule?.nextRunAt ?? null,
+            pendingJobs: queue.pending.get(id) ?? 0,
+          },
+  };
+}
+
+function formatStatus(status: ConnectionStatus): string[] {
+  const { stored, configured } = status;
+  const lines = [
+    configured === null
+      ? `connection ${status.id} — not in the registry any more (data kept; \`dirsync connections remove ${status.id} --purge\` deletes it)`
+      : `connection ${status.id} — ${configured.idp} ${configured.idpSource} → ${configured.target}`,
+  ];
+  if (status.runningNow !== null) {
+    lines.push(
+      `  running:   run ${status.runningNow.runId} (${status.runningNow.owner}) since ${status.runningNow.acquiredAt}`,
+    );
+  }
+  lines.push(
+    `  directory: ${stored.directory.users} users (${stored.directory.activeUsers} active), ${stored.directory.groups} groups; last full read ${stored.lastFullReadAt ?? 'never'}`,
+    `  app:       ${stored.app.users} users (${stored.app.activeUsers} active), ${stored.app.groups} groups`,
+    `  ops:       ${stored.ops.pending ?? 0} pending, ${stored.ops.failed ?? 0} failed, ${stored.ops.applied ?? 0} applied`,
+  );
+  if (configured !== null) {
+    const worker = status.worker;
+    lines.push(
+      `  schedule:  ${configured.schedule}${
+        worker === null
+          ? ''
+          : worker.schedule === null
+            ? ' (no worker has scheduled it yet)'
+            : `, next run ${worker.nextRunAt ?? '?'}${worker.pendingJobs > 0 ? `, ${worker.pendingJobs} job(s) queued` : ''}`
+      }`,
+    );
+  }
+  lines.push('  last runs:');
+  if (stored.runs.length === 0) lines.push('    none (run `dirsync sync`)');
+  for (const run of stored.runs) {
+    lines.push(
+      `    ${run.startedAt}  ${run.status.padEnd(9)} ${run.mode.padEnd(11)} ${run.trigger}${run.dryRun ? ' (dry run)' : ''}${run.error ? `  ${run.error}` : ''}`,
+    );
+  }
+  return lines;
+}
+
+/** The worker's side: schedules and queue; Redis being down is reported, not fatal. */
+async function queueSnapshot(context: CliContext): Promise<QueueSnapshot | { error: string }> {
+  const { SyncQueueClient } = await import('../worker/sync-queue-client.js');
+  let client;
   try {
-    client = await SyncQueueClient.open(config.redisUrl, config.connectionId, log);
+    client = await SyncQueueClient.open(context.settings().service, context.log());
   } catch (error) {
-    return [`worker queue: ${error instanceof Error ? error.message : String(error)}`];
+    return { error: error instanceof Error ? error.message : String(error) };
   }
   try {
-    const { schedule, nextRunAt, counts } = await client.snapshot();
-    return [
-      `worker queue for connection ${config.connectionId}:`,
-      `  schedule: ${schedule === null ? 'none (no worker has started yet)' : `${schedule}, next run ${nextRunAt ?? '?'}`}`,
-      `  jobs:     ${counts['waiting'] ?? 0} waiting, ${counts['active'] ?? 0} active, ${counts['delayed'] ?? 0} delayed, ${counts['failed'] ?? 0} failed`,
-    ];
+    return await client.snapshot();
   } finally {
     await client.close();
   }

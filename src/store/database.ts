@@ -106,7 +106,7 @@ export interface InvitesTable {
   sent_at: string | null;
 }
 
-export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'held';
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'held' | 'stopped';
 
 export interface RunsTable {
   id: string;
@@ -121,6 +121,19 @@ export interface RunsTable {
   error: string | null;
 }
 
+/**
+ * The run holding a connection, one row per connection (see ConnectionLeaseRepository). `expires_at_ms` is epoch
+ * milliseconds by the database's clock; a bigint column, which pg returns as a string.
+ */
+export interface ConnectionLeasesTable {
+  connection_id: string;
+  run_id: string;
+  owner: string;
+  acquired_at: string;
+  expires_at_ms: number | string;
+  renewed_at: string;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   idp_users: IdpUsersTable;
@@ -133,4 +146,5 @@ export interface Database {
   ops: OpsTable;
   invites: InvitesTable;
   runs: RunsTable;
+  connection_leases: ConnectionLeasesTable;
 }

@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import type { DirectoryConnector } from '../../connectors/directory-connector.js';
 import { ConnectorError } from '../../connectors/connector-error.js';
 import { desiredStateOf } from '../core/desired-state.js';
+import type { AppState } from '../core/model/app-state.js';
+import type { DesiredState } from '../core/model/desired-state.js';
 import type { Directory } from '../core/model/directory.js';
 import { cloneAppState } from '../core/planner/apply-op.js';
 import type { DeactivationLimit } from '../core/planner/guards.js';
@@ -13,7 +15,8 @@ import type { Clock } from '../clock.js';
 import type { Log } from '../logger.js';
 import { AppStateRepository } from '../store/app-state-repository.js';
 import { ConnectionRepository } from '../store/connection-repository.js';
-import type { Database } from '../store/database.js';
+import type { Database, RunStatus } from '../store/database.js';
+import { LeaseLostError } from './connection-hold.js';
 import { MirrorRepository } from '../store/mirror-repository.js';
 import { OutboxRepository, type FailedOp } from '../store/outbox-repository.js';
 import { RunRepository, type RunTrigger } from '../store/run-repository.js';
@@ -46,7 +49,10 @@ export interface SyncRequest {
   /** A full read replaces an incremental one when the last full read is older than this; null: never. */
   readonly fullReadIntervalMs: number | null;
   readonly scope?: Scope;
+  /** Aborted to stop the run after its current op (SIGTERM, or the connection's lease lost). */
   readonly signal?: AbortSignal;
+  /** The run's id when the caller already named it (the lease is taken under it); default a new UUID. */
+  readonly runId?: string;
 }
 
 /**
@@ -67,6 +73,17 @@ export interface SyncOutcome {
   readonly failed: readonly FailedOp[];
   readonly error: Error | null;
   readonly durationMs: number;
+  /**
+   * What the plan was made from (the mirror's directory, the app state before the run, the desired state), for
+   * the CLI to name people and say why; null when the run ended before planning.
+   */
+  readonly basis: PlanBasis | null;
+}
+
+export interface PlanBasis {
+  readonly directory: Directory;
+  readonly app: AppState;
+  readonly desired: DesiredState;
 }
 
 class DryRunRollback extends Error {
@@ -80,7 +97,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
   const { db, clock, log } = deps;
   const progress = deps.progress ?? (() => undefined);
   const started = clock.now();
-  const runId = randomUUID();
+  const runId = request.runId ?? randomUUID();
   const runs = new RunRepository(db);
   const mirror = new MirrorRepository(db);
   const connection = await new ConnectionRepository(db).ensure(
@@ -111,8 +128,9 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
   });
   const runLog = log.child({ run: runId, connection: request.connectionId });
   const finish = async (
-    outcome: Omit<SyncOutcome, 'runId' | 'durationMs' | 'full' | 'appliedKinds'>,
+    outcome: Omit<SyncOutcome, 'runId' | 'durationMs' | 'full' | 'appliedKinds' | 'basis'>,
     appliedKinds: readonly string[] = [],
+    basis: PlanBasis | null = null,
   ): Promise<SyncOutcome> => {
     const end = clock.now();
     const result: SyncOutcome = {
@@ -120,16 +138,10 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       runId,
       full,
       appliedKinds,
+      basis,
       durationMs: end.getTime() - started.getTime(),
     };
-    const runStatus =
-      outcome.status === 'succeeded' || outcome.status === 'planned'
-        ? 'succeeded'
-        : outcome.status === 'partial'
-          ? 'partial'
-          : outcome.status === 'held'
-            ? 'held'
-            : 'failed';
+    const runStatus = runStatusOf(outcome.status, request.signal);
     await runs.finish(
       runId,
       full ? 'full' : 'incremental',
@@ -186,13 +198,16 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     allowMassDeactivation: request.allowMassDeactivation,
   });
   const planned = countOps(plan.ops);
+  const basis: PlanBasis = { directory, app: appState, desired };
   progress({ type: 'plan.done', ops: plan.ops.length });
   runLog.info({ ops: plan.ops.length, ...planned }, 'planned');
 
-  if (request.dryRun) return finish({ status: 'planned', plan, planned, applied: null, failed: [], error: null });
+  if (request.dryRun) {
+    return finish({ status: 'planned', plan, planned, applied: null, failed: [], error: null }, [], basis);
+  }
   if (plan.rejected !== null) {
     runLog.warn({ ...plan.rejected }, 'plan held by the mass-deactivation guard; nothing applied');
-    return finish({ status: 'held', plan, planned, applied: null, failed: [], error: null });
+    return finish({ status: 'held', plan, planned, applied: null, failed: [], error: null }, [], basis);
   }
 
   const entries = await db
@@ -214,5 +229,25 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
   return finish(
     { status, plan, planned, applied, failed, error: result.stoppedBy },
     result.applied.map((op) => op.kind),
+    basis,
   );
+}
+
+/**
+ * A run stopped on purpose (SIGTERM, Ctrl-C) is `stopped`, not `failed`: nothing went wrong, and the next run
+ * resumes the outbox. A lost lease also aborts the signal, with a reason: that is a failure.
+ */
+function runStatusOf(status: SyncStatus, signal: AbortSignal | undefined): RunStatus {
+  switch (status) {
+    case 'succeeded':
+    case 'planned':
+      return 'succeeded';
+    case 'partial':
+      return 'partial';
+    case 'held':
+      return 'held';
+    case 'read-failed':
+    case 'stopped':
+      return signal?.aborted === true && !(signal.reason instanceof LeaseLostError) ? 'stopped' : 'failed';
+  }
 }

@@ -1,7 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import { ConnectorError } from '../../connectors/connector-error.js';
-import { CliError } from '../cli/cli-error.js';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config/config-error.js';
 import { MailerError } from '../invites/mailer-error.js';
 import type { SyncOutcome } from '../sync/run-sync.js';
 import { TargetError } from '../targets/target-error.js';
@@ -34,5 +33,5 @@ function needsOperator(error: unknown): boolean {
   if (error instanceof ConnectorError) return error.kind === 'auth' || error.kind === 'config';
   if (error instanceof TargetError) return error.kind === 'auth' || error.kind === 'config';
   if (error instanceof MailerError) return error.kind === 'auth' || error.kind === 'config';
-  return error instanceof ConfigError || error instanceof CliError;
+  return error instanceof ConfigError;
 }

@@ -1,145 +1,189 @@
 import { Queue, Worker } from 'bullmq';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import {
-  assertMigrated,
-  createConnector,
-  createInviteSender,
-  createTarget,
-  fullReadIntervalOf,
-  openDatabase,
-} from '../app.js';
-import { CliError } from '../cli/cli-error.js';
-import { EXIT, type ExitCode } from '../cli/exit-codes.js';
-import { createProgressReporter } from '../cli/progress-reporter.js';
+import { assertMigrated, createConnectionRuntime, openDatabase } from '../app.js';
 import { systemClock } from '../clock.js';
-import type { Config } from '../config.js';
-import { startHealthServer } from './health-server.js';
+import { ConfigError } from '../config/config-error.js';
+import { describeSource, type ConnectionRegistry } from '../config/connection-registry.js';
+import type { ServiceConfig } from '../config/service-config.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import type { SyncProgress } from '../sync/sync-progress.js';
+import { describeOwner } from '../sync/connection-hold.js';
+import { reconcileSchedules } from './connection-schedules.js';
+import { startHealthServer, type HealthServer } from './health-server.js';
+import { httpErrorKind } from './http-error-kind.js';
 import { createMetrics } from './metrics.js';
 import { createRedis, describeRedis } from './redis-connection.js';
-import { httpErrorKind } from './http-error-kind.js';
 import { createSyncProcessor } from './sync-processor.js';
-import { describeSchedule, parseSyncSchedule, ScheduleError } from './sync-schedule.js';
-import { schedulerId, syncJobOptions, syncQueueName, type SyncJobData } from './sync-job.js';
+import type { SyncJobData } from './sync-job.js';
+
+export interface WorkerOptions {
+  readonly service: ServiceConfig;
+  readonly registry: ConnectionRegistry;
+  /** Reads the registry again (SIGHUP); throws `ConfigError` when the new one is invalid (the old one stays). */
+  readonly reload: () => ConnectionRegistry;
+  readonly log: Logger;
+  /** Progress of one job's run (periodic log lines). */
+  readonly progress: (log: Logger) => SyncProgress;
+}
 
 /**
- * `dirsync worker`: upserts this connection's job scheduler and runs sync jobs until SIGTERM. Many workers
- * may run against one Redis and one database: each connection has its own queue with a global concurrency of 1,
- * so BullMQ itself guarantees one run per connection at a time, whichever worker takes it.
+ * `dirsync worker`: keeps one job scheduler per connection on one shared queue and runs up to
+ * `WORKER_CONCURRENCY` syncs side by side until SIGTERM. Redis clients per worker: three (the queue, the worker
+ * and its blocking connection), however many connections there are.
  */
-export async function runWorker(config: Config, log: Logger): Promise<ExitCode> {
-  let schedule;
-  try {
-    schedule = parseSyncSchedule(config.syncInterval);
-  } catch (error) {
-    if (error instanceof ScheduleError) throw new CliError(error.message, EXIT.config);
-    throw error;
-  }
-  const { db, name } = openDatabase(config);
-  try {
-    await assertMigrated(db, name);
-  } catch (error) {
-    await db.destroy();
-    throw error;
-  }
-  const connectionId = config.connectionId;
-  const queueName = syncQueueName(connectionId);
-  const redis = createRedis(config.redisUrl, log);
-  const queue = new Queue<SyncJobData>(queueName, { connection: redis });
-  queue.on('error', () => undefined); // reported once by the connection's own listener
-  const metrics = createMetrics({ queueCounts: () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed') });
-  const connector = await createConnector(config, (event) => {
-    metrics.recordIdpRequest(connectionId, config.idp.kind, event.throttled);
-  });
-  const target = createTarget(config, systemClock, (status) => {
-    const kind = httpErrorKind(status);
-    if (kind !== null) metrics.recordTargetError(connectionId, kind);
-  });
-  const invites = createInviteSender(config, log);
-  const shutdown = new AbortController();
-
-  try {
-    await queue.setGlobalConcurrency(1);
-    await queue.upsertJobScheduler(schedulerId(connectionId), schedule, {
-      name: 'sync',
-      data: { connectionId, full: false, trigger: 'schedule' },
-      opts: syncJobOptions(config.retryDelayMs),
-    });
-  } catch (error) {
-    await Promise.allSettled([queue.close(), db.destroy()]);
+export async function runWorker(options: WorkerOptions): Promise<ExitCode> {
+  const { service, log } = options;
+  let registry = options.registry;
+  const database = openDatabase(service);
+  const cleanups: (() => Promise<unknown>)[] = [() => database.db.destroy()];
+  const cleanup = async () => {
+    await Promise.allSettled(cleanups.reverse().map((close) => close()));
+  };
+  let health: HealthServer | null = null;
+  const redis = createRedis(service.redisUrl, log);
+  cleanups.push(() => {
     redis.disconnect();
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CliError(
-      `cannot set up the schedule on Redis at ${describeRedis(config.redisUrl)}: ${reason}`,
-      EXIT.config,
-    );
-  }
-
-  const workerRedis = redis.duplicate();
-  workerRedis.on('error', () => undefined); // the first connection's listener reports outages
-  const worker = new Worker(
-    queueName,
-    createSyncProcessor({
-      db,
-      connector,
-      target,
-      invites,
-      clock: systemClock,
-      log,
-      deactivationLimit: config.deactivationLimit,
-      fullReadIntervalMs: fullReadIntervalOf(config),
-      shutdown: shutdown.signal,
-      progress: (jobLog) => createProgressReporter(process.stderr, jobLog, () => Date.now()),
-      onRun: (outcome) => {
-        metrics.recordRun(connectionId, outcome.status, outcome.durationMs, outcome.appliedKinds);
-      },
-    }),
-    {
-      connection: workerRedis,
-      concurrency: 1,
-      lockDuration: config.jobLockMs,
-      stalledInterval: Math.max(1_000, Math.floor(config.jobLockMs / 2)),
-      maxStalledCount: 3,
-    },
-  );
-  worker.on('error', () => undefined); // connection errors: logged by the Redis listener; job errors below
-  worker.on('failed', (job, error) => {
-    log.warn({ job: job?.id, attempts: job?.attemptsMade, err: error.message }, 'sync job failed');
+    return Promise.resolve();
   });
-  worker.on('completed', (job, result: unknown) => {
-    log.info({ job: job.id, result }, 'sync job completed');
-  });
-
-  const health =
-    config.metricsPort === null
-      ? null
-      : await startHealthServer({
-          port: config.metricsPort,
+  const queue = new Queue<SyncJobData>(service.queueName, { connection: redis });
+  queue.on('error', () => undefined); // reported once by the connection's own listener
+  cleanups.push(() => queue.close());
+  const metrics = createMetrics({ queueCounts: () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed') });
+  try {
+    await assertMigrated(database);
+    // Bound before any job is taken: a worker that cannot serve its health checks must not run syncs.
+    if (service.metricsPort !== null) {
+      try {
+        health = await startHealthServer({
+          port: service.metricsPort,
           metrics,
           checks: {
             redis: async () => {
               await redis.ping();
             },
             database: async () => {
-              await sql`select 1`.execute(db);
+              await sql`select 1`.execute(database.db);
             },
           },
         });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new ConfigError(`cannot serve /healthz on METRICS_PORT=${service.metricsPort}: ${reason}`);
+      }
+      const server = health;
+      cleanups.push(() => server.close());
+    }
+    try {
+      const changes = await reconcileSchedules(queue, registry.connections, service.retryDelayMs);
+      log.info({ ...changes, added: changes.added.length, changed: changes.changed.length }, 'schedules set');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConfigError(`cannot set up the schedules on Redis at ${describeRedis(service.redisUrl)}: ${reason}`);
+    }
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+
+  const shutdown = new AbortController();
+  const workerRedis = redis.duplicate();
+  workerRedis.on('error', () => undefined); // the first connection's listener reports outages
+  const worker = new Worker(
+    service.queueName,
+    createSyncProcessor({
+      db: database.db,
+      connection: (id) => registry.connections.find((connection) => connection.id === id),
+      runtime: (connection) =>
+        createConnectionRuntime(connection, {
+          db: database.db,
+          service,
+          clock: systemClock,
+          log,
+          hooks: {
+            onIdpRequest: (event) => {
+              metrics.recordIdpRequest(connection.id, connection.idp.kind, event.throttled);
+            },
+            onTargetResponse: (status) => {
+              const kind = httpErrorKind(status);
+              if (kind !== null) metrics.recordTargetError(connection.id, kind);
+            },
+          },
+        }),
+      log,
+      owner: describeOwner('worker'),
+      shutdown: shutdown.signal,
+      progress: (jobLog) => options.progress(jobLog as Logger),
+      busyDelayMs: Math.min(5_000, service.leaseMs),
+      onRun: (connectionId, outcome) => {
+        metrics.recordRun(connectionId, outcome.status, outcome.durationMs, outcome.appliedKinds);
+      },
+    }),
+    {
+      connection: workerRedis,
+      concurrency: service.workerConcurrency,
+      lockDuration: service.jobLockMs,
+      stalledInterval: Math.max(1_000, Math.floor(service.jobLockMs / 2)),
+      maxStalledCount: 3,
+    },
+  );
+  worker.on('error', () => undefined); // connection errors: logged by the Redis listener; job errors below
+  worker.on('failed', (job, error) => {
+    log.warn(
+      {
+        job: job?.id,
+        connection: (job?.data as SyncJobData | undefined)?.connectionId,
+        attempts: job?.attemptsMade,
+        err: error.message,
+      },
+      'sync job failed',
+    );
+  });
+  worker.on('completed', (job, result: unknown) => {
+    log.info({ job: job.id, connection: (job.data as SyncJobData).connectionId, result }, 'sync job completed');
+  });
+
+  const onHangup = () => {
+    void reloadRegistry();
+  };
+  const reloadRegistry = async () => {
+    let next: ConnectionRegistry;
+    try {
+      next = options.reload();
+    } catch (error) {
+      log.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'SIGHUP: the connections are invalid; the worker keeps the previous ones',
+      );
+      return;
+    }
+    registry = next;
+    try {
+      const changes = await reconcileSchedules(queue, next.connections, service.retryDelayMs);
+      log.info(
+        { ...changes, unchanged: changes.unchanged },
+        `SIGHUP: ${next.connections.length} connection(s) from ${describeSource(next.source)}`,
+      );
+    } catch (error) {
+      log.error({ err: error instanceof Error ? error.message : String(error) }, 'SIGHUP: cannot update the schedules');
+    }
+  };
+  process.on('SIGHUP', onHangup);
 
   log.info(
     {
-      connection: connectionId,
-      queue: queueName,
-      schedule: describeSchedule(schedule),
-      idp: connector.idp,
+      connections: registry.connections.length,
+      source: describeSource(registry.source),
+      concurrency: service.workerConcurrency,
+      queue: service.queueName,
       metricsPort: health?.port,
     },
-    `worker started: ${connector.source}, ${describeSchedule(schedule)}`,
+    `worker started: ${registry.connections.length} connection(s), ${service.workerConcurrency} at a time`,
   );
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      log.info({ signal }, 'shutting down: no new jobs; the current run stops after its current op');
+      log.info({ signal }, 'shutting down: no new jobs; running syncs stop after their current op');
       shutdown.abort();
       resolve();
     };
@@ -150,10 +194,10 @@ export async function runWorker(config: Config, log: Logger): Promise<ExitCode> 
       stop('SIGINT');
     });
   });
+  process.off('SIGHUP', onHangup);
   await worker.close();
-  await Promise.allSettled([queue.close(), health?.close(), invites?.mailer.close(), db.destroy()]);
   workerRedis.disconnect();
-  redis.disconnect();
+  await cleanup();
   log.info('worker stopped');
   return EXIT.ok;
 }

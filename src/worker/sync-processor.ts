@@ -1,75 +1,89 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Kysely } from 'kysely';
-import type { DirectoryConnector } from '../../connectors/directory-connector.js';
-import type { Clock } from '../clock.js';
-import type { DeactivationLimit } from '../core/planner/guards.js';
+import type { ConnectionRuntime } from '../app.js';
+import type { ConnectionConfig } from '../config/connection-config.js';
 import type { Log } from '../logger.js';
 import type { Database } from '../store/database.js';
 import { RunRepository } from '../store/run-repository.js';
-import type { InviteSender } from '../sync/apply-plan.js';
-import { runSync, type SyncOutcome } from '../sync/run-sync.js';
+import type { SyncOutcome } from '../sync/run-sync.js';
 import type { SyncProgress } from '../sync/sync-progress.js';
-import type { Target } from '../targets/target.js';
 import { classify, jobResultOf } from './failure-policy.js';
 import { syncJobDataSchema } from './sync-job.js';
 
 export interface SyncProcessorDeps {
   readonly db: Kysely<Database>;
-  readonly connector: DirectoryConnector;
-  readonly target: Target;
-  readonly invites: InviteSender | null;
-  readonly clock: Clock;
+  /** The connection as the registry has it now (it changes on SIGHUP); undefined once removed. */
+  readonly connection: (id: string) => ConnectionConfig | undefined;
+  /** Builds the connection's runtime for one job (the composition root); closed after the job. */
+  readonly runtime: (connection: ConnectionConfig) => Promise<ConnectionRuntime>;
   readonly log: Log;
-  readonly deactivationLimit: DeactivationLimit;
-  readonly fullReadIntervalMs: number | null;
+  /** Who this worker is, as other runs see it while it holds a connection. */
+  readonly owner: string;
   /** Aborted on SIGTERM: the run stops after its current op and the job is put back for another worker. */
   readonly shutdown: AbortSignal;
   readonly progress: (log: Log) => SyncProgress;
-  readonly onRun?: (outcome: SyncOutcome) => void;
+  /** How long a job waits before it tries again when another run holds its connection. */
+  readonly busyDelayMs: number;
+  readonly onRun?: (connectionId: string, outcome: SyncOutcome) => void;
 }
 
-export type SyncJobResult = { readonly run: string; readonly status: string } | { readonly skipped: 'coalesced' };
+export type SyncJobResult =
+  { readonly run: string; readonly status: string } | { readonly skipped: 'coalesced' | 'removed' | 'paused' };
 
-/** Runs one sync per job. Single-flight comes from the queue (one queue per connection, global concurrency 1). */
+/**
+ * Runs one sync per job, for whichever connection the job names. Single-flight comes from the connection's lease:
+ * a job whose connection is held (by another worker's run or a CLI `sync`) waits in the delayed set and tries
+ * again, and is then served by that run if it finished after the trigger was due.
+ */
 export function createSyncProcessor(deps: SyncProcessorDeps) {
   return async (job: Job, token?: string): Promise<SyncJobResult> => {
     const data = syncJobDataSchema.parse(job.data);
-    const log = deps.log.child({ job: job.id, trigger: data.trigger });
-    // From now on a new trigger may wait behind this run: at most one follow-up per run.
-    if (data.trigger === 'manual') await job.removeDeduplicationKey();
+    const log = deps.log.child({ job: job.id, trigger: data.trigger, connection: data.connectionId });
+    const connection = deps.connection(data.connectionId);
+    if (connection === undefined) {
+      log.info('the connection is no longer in the registry: job dropped');
+      return { skipped: 'removed' };
+    }
     // A trigger is served by any run that started after it was due (for a scheduled job: when it was due).
     const dueAt = new Date(job.timestamp + (job.delay > 0 ? job.delay : 0)).toISOString();
     if (job.attemptsMade === 0 && (await new RunRepository(deps.db).servedSince(data.connectionId, dueAt, data.full))) {
       log.info({ dueAt }, 'trigger coalesced: a run that started after it already finished');
       return { skipped: 'coalesced' };
     }
-    let outcome: SyncOutcome;
+    let runtime: ConnectionRuntime | undefined;
+    let result;
     try {
-      outcome = await runSync(
-        {
-          connectionId: data.connectionId,
-          trigger: data.trigger,
-          full: data.full,
-          dryRun: false,
-          allowMassDeactivation: false,
-          deactivationLimit: deps.deactivationLimit,
-          fullReadIntervalMs: deps.fullReadIntervalMs,
-          signal: deps.shutdown,
+      runtime = await deps.runtime(connection);
+      result = await runtime.run({
+        trigger: data.trigger,
+        full: data.full,
+        dryRun: false,
+        // The worker never bypasses a guard: a held plan waits for an operator.
+        allowMassDeactivation: false,
+        owner: `${deps.owner}, job ${job.id ?? '?'}`,
+        signal: deps.shutdown,
+        progress: deps.progress(log),
+        // From the moment the run holds the connection, a new manual trigger may wait behind it: at most one
+        // follow-up per run. Not before: triggers that arrive while this job waits for a busy connection join it.
+        onStart: async () => {
+          if (data.trigger === 'manual') await job.removeDeduplicationKey();
         },
-        {
-          db: deps.db,
-          connector: deps.connector,
-          target: deps.target,
-          invites: deps.invites,
-          clock: deps.clock,
-          log,
-          progress: deps.progress(log),
-        },
-      );
+      });
     } catch (error) {
       throw classify(error);
+    } finally {
+      await runtime?.close();
     }
-    deps.onRun?.(outcome);
+    if (result.kind === 'busy') {
+      log.info(
+        { heldBy: result.heldBy.runId, owner: result.heldBy.owner },
+        `connection busy (${result.heldBy.owner}): the job waits ${deps.busyDelayMs} ms and tries again`,
+      );
+      await job.moveToDelayed(Date.now() + deps.busyDelayMs, token);
+      throw new DelayedError();
+    }
+    const outcome = result.outcome;
+    deps.onRun?.(data.connectionId, outcome);
     if (deps.shutdown.aborted && (outcome.status === 'stopped' || outcome.status === 'read-failed')) {
       // Shutting down mid-run: hand the job back at once (not as a failed attempt); the outbox resumes it.
       log.info(

@@ -40,7 +40,8 @@ describe('the dirsync CLI on the sandbox directory (JSONL target, SQLite)', () =
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/created\s+\d+\s+\d+/);
     expect(first.stdout).toMatch(/invites/);
-    expect(first.stdout).toMatch(/failed\s+0/);
+    // Every row adds up: all planned ops applied, none failed or skipped.
+    expect(first.stdout).toMatch(/total\s+(\d+)\s+\1\s+0\s+0/);
     expect(first.stderr).toContain('invites are off (SMTP_URL is not set)');
     const written = lines(env['APP_JSONL_PATH']!).length;
     expect(written).toBeGreaterThan(30);
@@ -55,7 +56,7 @@ describe('the dirsync CLI on the sandbox directory (JSONL target, SQLite)', () =
 
     const status = await runCli(['status'], env);
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/connection default \(sandbox/);
+    expect(status.stdout).toMatch(/connection default — sandbox/);
     expect(status.stdout).toMatch(/succeeded/);
   });
 
@@ -112,9 +113,26 @@ describe('the dirsync CLI on the sandbox directory (JSONL target, SQLite)', () =
     expect(result.stderr).not.toContain('hunter2');
   });
 
-  it('rejects an unknown flag with the usage', async () => {
+  it('rejects an unknown flag, suggests the right one, and points at --help', async () => {
     const result = await runCli(['sync', '--fulll'], env);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/usage: dirsync/);
+    expect(result.stderr).toMatch(/unknown option '--fulll'/);
+    expect(result.stderr).toMatch(/Did you mean --full\?/);
+    expect(result.stderr).toMatch(/dirsync --help/);
+  });
+
+  it('has --help on every command and --version', async () => {
+    const version = await runCli(['--version'], {});
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    for (const command of ['migrate', 'sync', 'plan', 'status', 'connections', 'check', 'worker', 'resync']) {
+      const help = await runCli([command, '--help'], {});
+      expect(help.code, command).toBe(0);
+      expect(help.stdout, command).toMatch(new RegExp(`Usage: dirsync ${command}`));
+    }
+    // Flags belong to their command.
+    const misplaced = await runCli(['status', '--allow-mass-deactivation'], env);
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toMatch(/unknown option/);
   });
 });

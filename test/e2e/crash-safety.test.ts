@@ -3,7 +3,7 @@ import { SmtpTestServer } from '../emulators/smtp/smtp-test-server.js';
 import { ScimTestServer } from '../emulators/scim/scim-test-server.js';
 import { generateSandboxDirectory } from '../fixtures/generate-sandbox-directory.js';
 import { writeSandboxDirectoryFile, type TempSandboxDirectoryFile } from '../fixtures/write-sandbox-directory-file.js';
-import { assertBuilt, runCli, startCli } from '../support/cli-process.js';
+import { assertBuilt, runCli, runCliWhenFree, startCli } from '../support/cli-process.js';
 import { diffApp, expectedApp } from '../support/expected-app.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-databases.js';
 
@@ -69,6 +69,8 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
         INVITE_FROM: 'Acme IT <it@acme.example>',
         APP_NAME: 'Dashworks',
         LOG_LEVEL: 'warn',
+        // The killed run's hold on the connection lapses after this; the next sync waits for it.
+        DIRSYNC_LEASE_MS: '1000',
       };
       try {
         const roll = random();
@@ -108,7 +110,7 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
         scim.clearFaults();
         expect(killed.signal, `${context}: the first run should have been killed\n${killed.stderr}`).toBe('SIGKILL');
 
-        const completed = await runCli(['sync'], env);
+        const completed = await runCliWhenFree(['sync'], env);
         expect(completed.code, `${context}\n${completed.stdout}\n${completed.stderr}`).toBe(0);
 
         // Zero duplicate creates: at most one 201 per userName.

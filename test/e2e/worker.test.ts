@@ -6,12 +6,12 @@ import { SmtpTestServer } from '../emulators/smtp/smtp-test-server.js';
 import { ScimTestServer } from '../emulators/scim/scim-test-server.js';
 import { generateSandboxDirectory } from '../fixtures/generate-sandbox-directory.js';
 import { writeSandboxDirectoryFile, type TempSandboxDirectoryFile } from '../fixtures/write-sandbox-directory-file.js';
-import { syncQueueName } from '../../src/worker/sync-job.js';
 import { assertBuilt, runCli, startCli, waitFor } from '../support/cli-process.js';
 import { diffApp, expectedApp } from '../support/expected-app.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-databases.js';
+import { redisOptions, TEST_REDIS_URL } from '../support/test-redis.js';
 
-const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 const TOKEN = 'worker-test-token';
 let connections = 0;
 
@@ -48,9 +48,13 @@ describe('dirsync worker (BullMQ on Redis, PostgreSQL)', () => {
   });
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
+    // A queue on the private Redis of the restart test has no server any more: give up on it after a moment.
+    const within = (work: Promise<unknown>) =>
+      Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2_000))]);
     for (const queue of queues) {
-      await queue.obliterate({ force: true }).catch(() => undefined);
-      await queue.close();
+      await within(queue.obliterate({ force: true }));
+      await within(queue.close());
+      await queue.disconnect();
     }
     for (const database of databases) await database.destroy();
     await scim.stop();
@@ -62,10 +66,9 @@ describe('dirsync worker (BullMQ on Redis, PostgreSQL)', () => {
     const connectionId = `w${process.pid}-${++connections}-${label}`;
     const database = await createTestDatabase('postgres', `worker_${label}`);
     databases.push(database);
-    const url = new URL(REDIS_URL);
-    const queue = new Queue(syncQueueName(connectionId), {
-      connection: { host: url.hostname, port: Number(url.port || 6379) },
-    });
+    // A queue of its own per test: workers of other tests (and files) never see its jobs.
+    const queueName = `dirsync-test-${connectionId}`;
+    const queue = new Queue(queueName, { connection: redisOptions(overrides['REDIS_URL'] ?? REDIS_URL) });
     queues.push(queue);
     scim.reset();
     smtp.clear();
@@ -80,6 +83,8 @@ describe('dirsync worker (BullMQ on Redis, PostgreSQL)', () => {
       INVITE_FROM: 'it@acme.example',
       SYNC_INTERVAL: '1h',
       DIRSYNC_JOB_LOCK_MS: '2000',
+      DIRSYNC_LEASE_MS: '3000',
+      DIRSYNC_QUEUE: queueName,
       LOG_LEVEL: 'info',
       ...overrides,
     };
@@ -160,8 +165,8 @@ describe('dirsync worker (BullMQ on Redis, PostgreSQL)', () => {
     expect(metrics).toContain('dirsync_queue_jobs');
 
     const status = await runCli(['status'], env);
-    expect(status.stdout).toMatch(/schedule: every 3600 s, next run/);
-    expect(status.stdout).toMatch(/jobs: +\d+ waiting, \d+ active/);
+    expect(status.stdout).toMatch(/schedule: +every 1h, next run/);
+    expect(status.stdout).toMatch(/worker queue: \d+ waiting, \d+ active/);
     expect(status.stdout).toMatch(/succeeded .* manual/);
 
     const stopAt = Date.now();
@@ -196,6 +201,40 @@ describe('dirsync worker (BullMQ on Redis, PostgreSQL)', () => {
     }
     expectExact();
   }, 120_000);
+
+  it('a CLI sync during a worker run does not run: it exits 2 naming the worker’s run, and the app ends exact', async () => {
+    const { env, runs, worker } = await setup('cli_beside');
+    const w = worker();
+    await waitFor('writes reaching the app', () => scim.users().length > 40, 60_000);
+    const cli = await runCli(['sync'], env);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(
+      /connection \S+ is busy: run [0-9a-f-]{36} \(worker pid \d+ on [^,]+, job \S+\) holds it/,
+    );
+    await waitFor('the worker’s run', async () => (await runs()).find((r) => r.status === 'succeeded'), 90_000);
+    expect((await runs()).map((r) => r.trigger)).toEqual(['schedule']);
+    expectExact();
+    w.child.kill('SIGTERM');
+    expect((await w.done).code).toBe(0);
+  }, 150_000);
+
+  it('a metrics port it cannot bind stops the worker with exit 2 before it takes a job', async () => {
+    const busy = createServer();
+    const port = await new Promise<number>((resolve) => {
+      busy.listen(0, () => {
+        resolve((busy.address() as { port: number }).port);
+      });
+    });
+    try {
+      const { env, runs } = await setup('port_taken');
+      const result = await runCli(['worker'], { ...env, METRICS_PORT: String(port) });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(new RegExp(`cannot serve /healthz on METRICS_PORT=${port}: .*EADDRINUSE`));
+      expect(await runs()).toEqual([]);
+    } finally {
+      busy.close();
+    }
+  }, 60_000);
 
   it('kill -9 of the worker in the middle of a run: another worker takes the job over and the app ends exact', async () => {
     const { runs, worker } = await setup('kill');
@@ -287,7 +326,7 @@ describe('dirsync worker (BullMQ on Redis, PostgreSQL)', () => {
     const { runs, worker, env } = await setup('redis_restart', { REDIS_URL: redisUrl });
     await waitFor(
       'the private Redis',
-      async () => (await runCli(['status'], env)).stdout.includes('worker queue for'),
+      async () => /worker queue: \d+ waiting/.test((await runCli(['status'], env)).stdout),
       20_000,
     );
     const w = worker();

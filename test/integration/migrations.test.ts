@@ -22,7 +22,9 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
     for (const table of ['connections', 'idp_users', 'idp_groups', 'idp_memberships', 'cursors', 'app_users']) {
       expect(tables).toContain(table);
     }
-    for (const table of ['app_groups', 'app_memberships', 'ops', 'invites', 'runs']) expect(tables).toContain(table);
+    for (const table of ['app_groups', 'app_memberships', 'ops', 'invites', 'runs', 'connection_leases']) {
+      expect(tables).toContain(table);
+    }
   });
 
   it('migrates several schemas of one database side by side, each with its own migration tables', async () => {

@@ -63,3 +63,22 @@ export async function waitFor<T>(
 export function runCli(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
   return startCli(args, env).done;
 }
+
+/**
+ * Runs the CLI, and again while it answers that the connection is busy (a killed run's lease has not expired
+ * yet): how an operator or a scheduler retries after a crash. Returns the first answer that is not "busy".
+ */
+export async function runCliWhenFree(
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<CliResult & { readonly busyAnswers: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (let busyAnswers = 0; ; busyAnswers++) {
+    const result = await runCli(args, env);
+    if (!(result.code === 2 && /is busy: run /.test(result.stderr)) || Date.now() > deadline) {
+      return { ...result, busyAnswers };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

@@ -527,8 +527,9 @@ describe('ScimTestServer (strict)', () => {
     });
   });
 
-  it('serves 500 users and a few thousand requests in a couple of seconds', async () => {
-    const started = performance.now();
+  // Speed is measured by the benches, never asserted here (a loaded CI machine made this flaky): this proves the
+  // server keeps every answer and its count right under a few thousand concurrent requests.
+  it('serves 500 users and 3 000 concurrent requests, counting every one', async () => {
     const ids: string[] = [];
     for (let batch = 0; batch < 10; batch++) {
       const created = await Promise.all(
@@ -545,9 +546,9 @@ describe('ScimTestServer (strict)', () => {
         ),
       );
     }
-    const elapsed = performance.now() - started;
     expect(server.countRequests()).toBe(3000);
-    expect(elapsed).toBeLessThan(4000);
+    const last = await list('/Users', { filter: 'userName eq "perf499@example.com"' });
+    expect(last.body['totalResults']).toBe(1);
   });
 });
 

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../connectors/connector-error.js';
-import { ConfigError } from '../../../src/config.js';
+import { ConfigError } from '../../../src/config/config-error.js';
 import { MailerError } from '../../../src/invites/mailer-error.js';
 import type { SyncOutcome, SyncStatus } from '../../../src/sync/run-sync.js';
 import { TargetError } from '../../../src/targets/target-error.js';
@@ -20,6 +20,7 @@ function outcome(status: SyncStatus, error: Error | null = null): SyncOutcome {
     failed: [],
     error,
     durationMs: 1,
+    basis: null,
   };
 }
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../../connectors/connector-error.js';
-import { parseDurationMs, parseOktaConfig } from '../../../../connectors/okta/okta-config.js';
+import { parseOktaConfig } from '../../../../connectors/okta/okta-config.js';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -93,21 +93,5 @@ describe('parseOktaConfig', () => {
     const spaced = configError({ OKTA_CLIENT_ORGURL: 'https://x.okta.com', OKTA_CLIENT_TOKEN: 'SSWS abc' });
     expect(spaced.message).toContain('OKTA_CLIENT_TOKEN contains whitespace');
     expect(spaced.message).not.toContain('abc');
-  });
-});
-
-describe('parseDurationMs', () => {
-  it.each([
-    ['24h', 86_400_000],
-    ['90m', 5_400_000],
-    ['1d12h', 129_600_000],
-    ['30s', 30_000],
-    ['500ms', 500],
-  ])('reads %s', (text, ms) => {
-    expect(parseDurationMs(text)).toBe(ms);
-  });
-
-  it.each(['', '0h', '24', 'h', '1.5h', '-1h', 'daily'])('rejects %j', (text) => {
-    expect(parseDurationMs(text)).toBeUndefined();
   });
 });

@@ -1,0 +1,96 @@
+import type { ExplainContext, OpExplanation } from '../core/planner/explain-op.js';
+import { explainPlan, explainRejection } from '../core/planner/explain-plan.js';
+import type { SyncOutcome } from '../sync/run-sync.js';
+import { formatPlan, planJson, type PlanJson } from './plan-report.js';
+import { formatSummaryTable, summaryCountsOf } from './summary-table.js';
+
+export interface RunReportOptions {
+  readonly connectionId: string;
+  /** The IdP without secrets (`https://acme.okta.com`). */
+  readonly source: string;
+  /** `Okta`, `Entra ID`, `the sandbox directory`: how reasons name the IdP. */
+  readonly idpName: string;
+  readonly dryRun: boolean;
+  /** List the ops (plan, --dry-run). */
+  readonly showPlan: boolean;
+}
+
+/** What `dirsync sync` and `dirsync plan` print on stdout: a head line, the plan, the summary, what to do next. */
+export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions): string {
+  const seconds = (outcome.durationMs / 1000).toFixed(1);
+  const head = `dirsync ${options.dryRun ? 'plan' : 'sync'} — connection ${options.connectionId}, ${options.source}, ${outcome.full ? 'full read' : 'changes only'}, ${seconds} s (run ${outcome.runId})`;
+  if (outcome.status === 'read-failed') {
+    return `${head}\nerror: reading the directory failed, nothing was changed: ${outcome.error?.message ?? ''}\n`;
+  }
+  const lines = [head];
+  const plan = outcome.plan;
+  const explanations = explain(outcome, options);
+  if (options.showPlan && plan !== null) lines.push(formatPlan(explanations));
+  if (plan !== null) {
+    const titles = new Map(explanations.map((explanation) => [explanation.key, explanation.title]));
+    lines.push(
+      formatSummaryTable(
+        summaryCountsOf(
+          plan.ops,
+          outcome.applied,
+          outcome.failed.map((failure) => failure.key),
+        ),
+        outcome.failed.map((failure) => ({
+          key: failure.key,
+          error: failure.error,
+          ...(titles.has(failure.key) ? { label: titles.get(failure.key) ?? failure.key } : {}),
+        })),
+      ),
+    );
+  }
+  const rejected = plan?.rejected ?? null;
+  if (rejected !== null) {
+    lines.push(
+      `held: this plan ${explainRejection(rejected)} (DIRSYNC_MAX_DEACTIVATIONS). Nothing was applied.`,
+      options.dryRun
+        ? 'A sync would be held the same way.'
+        : 'If these deactivations are intended, run `dirsync sync --allow-mass-deactivation` (or raise DIRSYNC_MAX_DEACTIVATIONS).',
+    );
+  }
+  switch (outcome.status) {
+    case 'stopped':
+      lines.push(
+        `stopped: applying stopped early, the remaining ops stay pending for the next run: ${outcome.error?.message ?? ''}`,
+      );
+      break;
+    case 'partial':
+      lines.push(`${outcome.failed.length} op(s) failed; they are retried on the next run.`);
+      break;
+    case 'succeeded':
+    case 'planned':
+    case 'held':
+      break;
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `plan --json` (and `sync --json` for scripts): the plan in words, the counts, and the guard's hold. */
+export function runReportJson(
+  outcome: SyncOutcome,
+  options: RunReportOptions,
+): PlanJson & { readonly run: string; readonly status: string; readonly error: string | null } {
+  return {
+    run: outcome.runId,
+    status: outcome.status,
+    error: outcome.error?.message ?? null,
+    ...planJson({
+      connection: options.connectionId,
+      source: options.source,
+      full: outcome.full,
+      explanations: explain(outcome, options),
+      counts: outcome.planned ?? summaryCountsOf([], null, []).planned,
+      rejected: outcome.plan?.rejected ?? null,
+    }),
+  };
+}
+
+function explain(outcome: SyncOutcome, options: RunReportOptions): OpExplanation[] {
+  if (outcome.plan === null || outcome.basis === null) return [];
+  const context: ExplainContext = { idpName: options.idpName, ...outcome.basis };
+  return explainPlan(outcome.plan, context);
+}

@@ -1,0 +1,211 @@
+import { z } from 'zod';
+import { ConnectorError } from '../../connectors/connector-error.js';
+import { parseGraphConfig, type GraphConfig } from '../../connectors/graph/graph-config.js';
+import { parseOktaConfig, type OktaConfig } from '../../connectors/okta/okta-config.js';
+import { DEFAULT_DEACTIVATION_LIMIT, type DeactivationLimit } from '../core/planner/guards.js';
+import { parseMailAddress } from '../invites/mail-address.js';
+import { parseSyncSchedule, ScheduleError, type SyncSchedule } from './sync-schedule.js';
+
+/** `[a-z0-9][a-z0-9._-]{0,63}` (DESIGN "Connections"): safe in queue names, file names and URLs. */
+export const CONNECTION_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export type TargetConfig =
+  | { readonly kind: 'scim'; readonly url: string; readonly token: string; readonly maxMembersPerPatch: number }
+  | { readonly kind: 'jsonl'; readonly path: string };
+
+export type InviteConfig =
+  | { readonly mode: 'off'; readonly reason: string }
+  | {
+      readonly mode: 'smtp';
+      readonly smtpUrl: string;
+      readonly from: string;
+      readonly appName: string | undefined;
+      readonly appLoginUrl: string | undefined;
+    };
+
+/** The identity provider and its settings (each connector parses its SDK's own variable names). */
+export type IdpConfig =
+  | { readonly kind: 'sandbox'; readonly file: string | undefined }
+  | { readonly kind: 'okta'; readonly okta: OktaConfig }
+  | { readonly kind: 'graph'; readonly graph: GraphConfig };
+
+/**
+ * One connection: an IdP tenant synced into one app workspace. Holds secrets (tokens, SMTP password): never log
+ * it or print it; `describeConnection` gives what may be shown.
+ */
+export interface ConnectionConfig {
+  readonly id: string;
+  readonly idp: IdpConfig;
+  readonly target: TargetConfig;
+  readonly invites: InviteConfig;
+  readonly schedule: SyncSchedule;
+  readonly deactivationLimit: DeactivationLimit;
+  /** Where it was defined: `environment` or the connections file's path. */
+  readonly origin: string;
+}
+
+/**
+ * The settings of one connection keyed by the environment's variable names (`OKTA_CLIENT_ORGURL`,
+ * `APP_SCIM_URL`, …): the environment connection passes the environment itself, the connections file maps each
+ * entry's fields onto these names, so both are validated by the same code.
+ */
+export type ConnectionSettings = Readonly<Record<string, string | undefined>>;
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => {
+    const trimmed = value?.trim();
+    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+  });
+
+const url = (protocols: readonly string[], example: string) =>
+  optionalText.refine(
+    (value) => {
+      if (value === undefined) return true;
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL like ${example}` },
+  );
+
+const settingsSchema = z.object({
+  DIRSYNC_IDP: optionalText.pipe(z.enum(['okta', 'graph', 'sandbox']).optional()),
+  DIRSYNC_SANDBOX_FILE: optionalText,
+  OKTA_CLIENT_ORGURL: optionalText,
+  AZURE_TENANT_ID: optionalText,
+  APP_SCIM_URL: url(['https:', 'http:'], 'https://app.example.com/scim/v2'),
+  APP_SCIM_TOKEN: optionalText,
+  APP_JSONL_PATH: optionalText,
+  SCIM_MAX_MEMBERS_PER_PATCH: optionalText
+    .refine((value) => value === undefined || /^[1-9]\d{0,5}$/.test(value), {
+      message: 'must be a positive whole number',
+    })
+    .transform((value) => (value === undefined ? 100 : Number(value))),
+  SMTP_URL: url(['smtp:', 'smtps:'], 'smtp://user:pass@smtp.example.com:587'),
+  INVITE_FROM: optionalText,
+  INVITE_MODE: optionalText.pipe(z.enum(['auto', 'off']).optional()),
+  APP_NAME: optionalText,
+  APP_LOGIN_URL: url(['https:', 'http:'], 'https://app.example.com/login'),
+  DIRSYNC_MAX_DEACTIVATIONS: optionalText.refine((value) => value === undefined || /^(\d+|\d+(\.\d+)?%)$/.test(value), {
+    message: 'must be a count like 50 or a share like 25%',
+  }),
+  SYNC_INTERVAL: optionalText,
+});
+
+/**
+ * Validates one connection's settings. Every problem is collected; `name` turns a variable name into what the
+ * operator wrote (the variable itself, or `idp.token` in a connections file), so the error points at the line to
+ * fix. Throws `ConnectionConfigProblems` with the list.
+ */
+export function parseConnectionSettings(
+  id: string,
+  settings: ConnectionSettings,
+  options: { readonly origin: string; readonly name?: (variable: string) => string },
+): ConnectionConfig {
+  const name = options.name ?? ((variable: string) => variable);
+  const rename = (text: string) => text.replace(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g, (variable) => name(variable));
+  const problems: string[] = [];
+  if (!CONNECTION_ID.test(id)) {
+    problems.push(
+      `${name('DIRSYNC_CONNECTION_ID')} "${id}" must be 1-64 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit`,
+    );
+  }
+  // A bad value is reported and then dropped, so the checks that follow still run: one message lists everything.
+  let parsed = settingsSchema.safeParse(settings);
+  if (!parsed.success) {
+    const rest = new Map(Object.entries(settings));
+    for (const issue of parsed.error.issues) {
+      problems.push(`${name(issue.path.join('.'))} ${issue.message}`);
+      rest.delete(String(issue.path[0]));
+    }
+    parsed = settingsSchema.safeParse(Object.fromEntries(rest));
+    if (!parsed.success) throw new ConnectionConfigProblems(problems);
+  }
+  const s = parsed.data;
+
+  const idpKind = s.DIRSYNC_IDP ?? (s.OKTA_CLIENT_ORGURL ? 'okta' : s.AZURE_TENANT_ID ? 'graph' : 'sandbox');
+  let idp: IdpConfig = { kind: 'sandbox', file: s.DIRSYNC_SANDBOX_FILE };
+  try {
+    if (idpKind === 'okta') idp = { kind: 'okta', okta: parseOktaConfig(settings) };
+    if (idpKind === 'graph') idp = { kind: 'graph', graph: parseGraphConfig(settings) };
+  } catch (error) {
+    if (!(error instanceof ConnectorError)) throw error;
+    problems.push(rename(error.message));
+  }
+
+  let target: TargetConfig;
+  if (s.APP_SCIM_URL !== undefined) {
+    if (s.APP_SCIM_TOKEN === undefined) {
+      problems.push(`${name('APP_SCIM_TOKEN')} is required with ${name('APP_SCIM_URL')} (the app's SCIM bearer token)`);
+    }
+    target = {
+      kind: 'scim',
+      url: s.APP_SCIM_URL,
+      token: s.APP_SCIM_TOKEN ?? '',
+      maxMembersPerPatch: s.SCIM_MAX_MEMBERS_PER_PATCH,
+    };
+  } else {
+    target = { kind: 'jsonl', path: s.APP_JSONL_PATH ?? './changes.jsonl' };
+  }
+
+  let invites: InviteConfig;
+  if (s.INVITE_MODE === 'off') invites = { mode: 'off', reason: `${name('INVITE_MODE')}=off` };
+  else if (s.SMTP_URL === undefined) invites = { mode: 'off', reason: `${name('SMTP_URL')} is not set` };
+  else {
+    if (s.INVITE_FROM === undefined) {
+      problems.push(`${name('INVITE_FROM')} is required with ${name('SMTP_URL')} (e.g. "Acme IT <it@acme.com>")`);
+    } else {
+      try {
+        parseMailAddress(s.INVITE_FROM);
+      } catch (error) {
+        problems.push(`${name('INVITE_FROM')}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    invites = {
+      mode: 'smtp',
+      smtpUrl: s.SMTP_URL,
+      from: s.INVITE_FROM ?? '',
+      appName: s.APP_NAME,
+      appLoginUrl: s.APP_LOGIN_URL,
+    };
+  }
+
+  let schedule: SyncSchedule = { every: 900_000 };
+  try {
+    schedule = parseSyncSchedule(s.SYNC_INTERVAL, name('SYNC_INTERVAL'));
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    problems.push(error.message);
+  }
+
+  if (problems.length > 0) throw new ConnectionConfigProblems(problems);
+  return Object.freeze({
+    id,
+    idp,
+    target,
+    invites,
+    schedule,
+    deactivationLimit: parseDeactivationLimit(s.DIRSYNC_MAX_DEACTIVATIONS),
+    origin: options.origin,
+  });
+}
+
+/** What a connection's settings got wrong, one line each (collected, so the operator fixes them in one go). */
+export class ConnectionConfigProblems extends Error {
+  override readonly name = 'ConnectionConfigProblems';
+
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('; '));
+  }
+}
+
+function parseDeactivationLimit(value: string | undefined): DeactivationLimit {
+  if (value === undefined) return DEFAULT_DEACTIVATION_LIMIT;
+  return value.endsWith('%')
+    ? { kind: 'share', percent: Number(value.slice(0, -1)) }
+    : { kind: 'count', count: Number(value) };
+}
