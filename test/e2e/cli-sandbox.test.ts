@@ -134,5 +134,5 @@ describe('the dirsync CLI on the sandbox directory (JSONL target, SQLite)', () =
     const misplaced = await runCli(['status', '--allow-mass-deactivation'], env);
     expect(misplaced.code).toBe(2);
     expect(misplaced.stderr).toMatch(/unknown option/);
-  });
+  }, 120_000);
 });

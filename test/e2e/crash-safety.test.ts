@@ -3,7 +3,8 @@ import { SmtpTestServer } from '../emulators/smtp/smtp-test-server.js';
 import { ScimTestServer } from '../emulators/scim/scim-test-server.js';
 import { generateSandboxDirectory } from '../fixtures/generate-sandbox-directory.js';
 import { writeSandboxDirectoryFile, type TempSandboxDirectoryFile } from '../fixtures/write-sandbox-directory-file.js';
-import { assertBuilt, runCli, runCliWhenFree, startCli } from '../support/cli-process.js';
+import { ConnectionLeaseRepository } from '../../src/store/connection-lease-repository.js';
+import { assertBuilt, runCli, startCli, waitFor } from '../support/cli-process.js';
 import { diffApp, expectedApp } from '../support/expected-app.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-databases.js';
 
@@ -110,7 +111,13 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
         scim.clearFaults();
         expect(killed.signal, `${context}: the first run should have been killed\n${killed.stderr}`).toBe('SIGKILL');
 
-        const completed = await runCliWhenFree(['sync'], env);
+        // The killed run still holds the connection until its lease lapses (on the database's clock).
+        await waitFor(
+          'the killed run’s lease to lapse',
+          async () => (await new ConnectionLeaseRepository(database.db).current('default')) === null,
+          10_000,
+        );
+        const completed = await runCli(['sync'], env);
         expect(completed.code, `${context}\n${completed.stdout}\n${completed.stderr}`).toBe(0);
 
         // Zero duplicate creates: at most one 201 per userName.

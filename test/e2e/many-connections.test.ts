@@ -228,6 +228,35 @@ ${
     expect(one.connections.map((c) => [c.id, c.stored.app.users])).toEqual([['globex', 2]]);
   }, 120_000);
 
+  it('`dirsync check` verifies each connection’s IdP, app, mail server, database and Redis, and names what fails', async () => {
+    const before = [acmeApp.requests().length, globexApp.requests().length] as const;
+    const good = await runCli(['check', '-c', 'acme'], env);
+    expect(good.code, good.stdout).toBe(0);
+    expect(good.stdout).toMatch(/ok +database/);
+    expect(good.stdout).toMatch(/ok +redis/);
+    expect(good.stdout).toMatch(/ok +okta users/);
+    expect(good.stdout).toMatch(/ok +scim users/);
+    expect(good.stdout).toMatch(/ok +smtp/);
+    expect(good.stdout).toMatch(/all checks passed/);
+    const bad = await runCli(['check', '-c', 'globex', '--json'], {
+      ...env,
+      GLOBEX_SECRET: 'not-the-secret',
+      GLOBEX_SCIM_TOKEN: 'nope',
+    });
+    expect(bad.code).toBe(2);
+    const report = JSON.parse(bad.stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+    expect(report.ok).toBe(false);
+    const failed = report.checks.filter((check) => !check.ok).map((check) => check.name);
+    expect(failed).toContain('graph token');
+    expect(failed.some((name) => name.startsWith('scim'))).toBe(true);
+    expect(bad.stdout).not.toContain('not-the-secret');
+    // Nothing was written by either check.
+    const writes = [...acmeApp.requests().slice(before[0]), ...globexApp.requests().slice(before[1])].filter(
+      (r) => r.method !== 'GET',
+    );
+    expect(writes).toEqual([]);
+  }, 120_000);
+
   it('the worker serves both on their schedules, and follows the connections file on SIGHUP', async () => {
     // Changes in both tenants since the CLI runs.
     const dee = oktaUser('dee@acme.example');
