@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DirectoryConnector } from '../connectors/directory-connector.js';
 import { SandboxConnector } from '../connectors/sandbox/sandbox-connector.js';
 import type { Clock } from './clock.js';
+import { errorText } from './error-text.js';
 import { ConfigError } from './config/config-error.js';
 import type { ConnectionConfig, IdpConfig } from './config/connection-config.js';
 import type { ServiceConfig } from './config/service-config.js';
@@ -172,13 +173,4 @@ function createInviteSender(connection: ConnectionConfig, log: Log): InviteSende
     appName: invites.appName,
     appLoginUrl: invites.appLoginUrl,
   };
-}
-
-export function errorText(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return errorText(error.errors[0]);
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
-  }
-  return String(error);
 }

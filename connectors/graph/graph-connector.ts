@@ -7,6 +7,7 @@ import type { GraphCursor } from './graph-cursor.js';
 import { graphDeltaPages } from './graph-delta-pages.js';
 import { diagnoseAuthority } from './graph-authority-diagnosis.js';
 import { graphFailure, isGraphSyncReset } from './graph-failure.js';
+import { graphLink } from './graph-link.js';
 import type { GraphHttp, GraphRequestEvent } from './graph-http.js';
 import { createGraphSdkHttp } from './graph-sdk-http.js';
 import { graphGroupChanges, graphUserChange, isCompleteGraphUser } from './graph-to-model.js';
@@ -71,7 +72,9 @@ export class GraphConnector implements DirectoryConnector {
 
   async *read(request: ReadRequest): AsyncGenerator<DirectoryPage, ReadResult, undefined> {
     const stored = request.full ? null : decodeGraphCursor(request.cursor);
-    if (stored !== null) {
+    // A stored delta link on another origin (GRAPH_BASE_URL changed, or the row was altered) is never followed:
+    // the token would go with it. Like a cursor that is not ours, it gives way to a full round.
+    if (stored !== null && this.#onGraphOrigin(stored)) {
       const later = await this.#laterRound(stored, request.signal);
       if (later !== undefined) {
         for (const page of chunk(later.changes)) yield page;
@@ -81,6 +84,12 @@ export class GraphConnector implements DirectoryConnector {
     const users = yield* this.#fullRound('users', request.signal);
     const groups = yield* this.#fullRound('groups', request.signal);
     return { full: true, cursor: encodeGraphCursor({ users, groups }) };
+  }
+
+  #onGraphOrigin(cursor: GraphCursor): boolean {
+    const { graphBaseUrl } = this.#config;
+    const origin = new URL(graphBaseUrl).origin;
+    return [cursor.users, cursor.groups].every((link) => graphLink(link, graphBaseUrl)?.origin === origin);
   }
 
   /** The changes since `cursor`, or undefined when Graph reset the sync state of either resource. */
@@ -135,7 +144,12 @@ export class GraphConnector implements DirectoryConnector {
     signal: AbortSignal | undefined,
   ): AsyncGenerator<DirectoryChange[], string, undefined> {
     const what = `${resource}/delta`;
-    const pages = graphDeltaPages(this.#http, url, { headers: this.#headers, what, ...(signal ? { signal } : {}) });
+    const pages = graphDeltaPages(this.#http, url, {
+      headers: this.#headers,
+      what,
+      graphBaseUrl: this.#config.graphBaseUrl,
+      ...(signal ? { signal } : {}),
+    });
     try {
       for (;;) {
         const next = await pages.next();

@@ -1,16 +1,28 @@
 import { ConnectorError } from '../connector-error.js';
 import type { GraphHttp } from './graph-http.js';
+import { graphLink } from './graph-link.js';
 import { graphDeltaPageSchema } from './graph-wire.js';
+
+export interface GraphDeltaPagesOptions {
+  readonly headers: Readonly<Record<string, string>>;
+  /** What is read, for messages: `users/delta`. */
+  readonly what: string;
+  /** GRAPH_BASE_URL: links are resolved against it, and only its origin is followed. */
+  readonly graphBaseUrl: string;
+  readonly signal?: AbortSignal;
+}
 
 /**
  * One delta round of a resource: yields the `value` of each page as Graph sent it, following `@odata.nextLink`,
- * and returns the `@odata.deltaLink` of the last page. A next link seen before (a server loop) or a page with
- * neither link fails the round. Errors of `http` pass through unchanged, for the caller to recognise a 410.
+ * and returns the `@odata.deltaLink` of the last page. A next link seen before (a server loop), a page with
+ * neither link, or a link to another origin than GRAPH_BASE_URL's (the token would follow it, and the next round
+ * would start from it) fails the round before the page is yielded. Errors of `http` pass through unchanged, for
+ * the caller to recognise a 410.
  */
 export async function* graphDeltaPages(
   http: GraphHttp,
   firstUrl: string,
-  options: { readonly headers: Readonly<Record<string, string>>; readonly what: string; readonly signal?: AbortSignal },
+  options: GraphDeltaPagesOptions,
 ): AsyncGenerator<readonly unknown[], string, undefined> {
   const seen = new Set<string>();
   let url = firstUrl;
@@ -36,6 +48,8 @@ export async function* graphDeltaPages(
         `Microsoft Graph ${options.what} answered a page with neither @odata.nextLink nor @odata.deltaLink`,
       );
     }
+    checkOrigin(next, '@odata.nextLink', options);
+    checkOrigin(deltaLink, '@odata.deltaLink', options);
     yield page.value;
     if (next === undefined) return deltaLink ?? '';
     if (seen.has(next)) {
@@ -45,5 +59,25 @@ export async function* graphDeltaPages(
       );
     }
     url = next;
+  }
+}
+
+function checkOrigin(link: string | undefined, name: string, options: GraphDeltaPagesOptions): void {
+  if (link === undefined) return;
+  const origin = new URL(options.graphBaseUrl).origin;
+  const target = graphLink(link, options.graphBaseUrl);
+  if (target === undefined) {
+    throw new ConnectorError(
+      'bad_response',
+      `Microsoft Graph ${options.what} answered a page with an unreadable ${name}`,
+    );
+  }
+  if (target.origin !== origin) {
+    throw new ConnectorError(
+      'bad_response',
+      `Microsoft Graph ${options.what} answered a page whose ${name} points at ${target.shown}, another origin than ` +
+        `GRAPH_BASE_URL (${origin}): dirsync sends the Graph token to no other origin, so the read stops and changes ` +
+        'nothing; check that GRAPH_BASE_URL is the URL the API answers on',
+    );
   }
 }

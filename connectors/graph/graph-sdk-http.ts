@@ -2,17 +2,18 @@ import {
   AuthenticationHandler,
   Client,
   HTTPMessageHandler,
-  RedirectHandler,
-  RedirectHandlerOptions,
   RetryHandler,
   RetryHandlerOptions,
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import { ConnectorError } from '../connector-error.js';
 import { credentialOf } from './graph-credential.js';
 import type { GraphConfig } from './graph-config.js';
 import type { GraphHttp, GraphRequestEvent } from './graph-http.js';
+import { graphLink } from './graph-link.js';
+import { GraphSameOriginRedirects, refusedRedirect } from './graph-same-origin-redirects.js';
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 const GRAPH_PUBLIC_HOST = 'graph.microsoft.com';
@@ -29,8 +30,13 @@ export interface GraphSdkHttpOptions {
 
 /**
  * `GraphHttp` over the real `@microsoft/microsoft-graph-client` with an `@azure/identity` credential. The chain is
- * the SDK's default one (auth → retry → redirect → telemetry → fetch) with an observer right before the fetch, so
- * `onRequest` sees every attempt, retries included. Only the SDK retries: no second layer on top.
+ * the SDK's default one (auth → retry → redirect → telemetry → fetch), its redirect step kept within GRAPH_BASE_URL's
+ * origin, with an observer right before the fetch, so `onRequest` sees every attempt, retries included. Only the SDK
+ * retries: no second layer on top.
+ *
+ * The token goes only to GRAPH_BASE_URL's origin (DESIGN "Safety → Outbound requests"): the SDK attaches it to any
+ * URL whose host name is a Graph host or a custom host, whatever the port or scheme, so an absolute URL on another
+ * origin is refused before the client sees it, and redirects are followed only within the origin.
  */
 export function createGraphSdkHttp(config: GraphConfig, options: GraphSdkHttpOptions = {}): GraphHttp {
   const base = new URL(config.graphBaseUrl);
@@ -40,7 +46,7 @@ export function createGraphSdkHttp(config: GraphConfig, options: GraphSdkHttpOpt
       new TokenCredentialAuthenticationProvider(credentialOf(config), { scopes: [GRAPH_SCOPE] }),
     ),
     new RetryHandler(new RetryHandlerOptions(SDK_DEFAULT_DELAY_SECONDS, options.maxRetries ?? 3)),
-    new RedirectHandler(new RedirectHandlerOptions()),
+    new GraphSameOriginRedirects(config.graphBaseUrl),
     new TelemetryHandler(),
     observer(options.onRequest),
     new HTTPMessageHandler(),
@@ -55,9 +61,21 @@ export function createGraphSdkHttp(config: GraphConfig, options: GraphSdkHttpOpt
   });
   return {
     async get(url, headers = {}) {
+      const link = graphLink(url, config.graphBaseUrl);
+      if (link === undefined || link.origin !== base.origin) {
+        throw new ConnectorError(
+          'bad_response',
+          `dirsync refused to send the Graph token to ${link?.shown ?? 'an unreadable URL'}: only GRAPH_BASE_URL's ` +
+            `origin (${base.origin}) receives it`,
+        );
+      }
       let request = client.api(url);
       for (const [name, value] of Object.entries(headers)) request = request.header(name, value);
-      return (await request.get()) as unknown;
+      try {
+        return (await request.get()) as unknown;
+      } catch (error) {
+        throw refusedRedirect(error) ?? error;
+      }
     },
   };
 }

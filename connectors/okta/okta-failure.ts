@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConnectorError } from '../connector-error.js';
 import type { OktaCredentials } from './okta-config.js';
 import type { HeaderReader } from './okta-rate-gate.js';
+import { redirectLocation } from './okta-redirect-location.js';
 import type { OktaTokenRefusal } from './okta-token-refusal.js';
 
 /** What the classifier needs to name the variable to fix. Never holds a secret. */
@@ -93,6 +94,16 @@ function classifyHttp(
   const credentials = context.credentials;
   const tokenEndpoint = failure.url?.endsWith('/oauth2/v1/token') ?? false;
 
+  // Requests are sent with `redirect: 'manual'` (OktaNoRedirectExecutor): a redirect is refused, never followed. A
+  // redirected token request reaches us only as the 401 of the API request the SDK then sent without a token.
+  const tokenRedirect = credentials.mode === 'PrivateKey' && status === 401 ? context.tokenRefusal : undefined;
+  if (status >= 300 && status < 400) {
+    const where = redirectLocation(failure.headers?.get('location') ?? null, failure.url);
+    return redirected(tokenEndpoint ? 'POST /oauth2/v1/token' : context.request, status, where, context, cause);
+  }
+  if (tokenRedirect?.location !== undefined) {
+    return redirected('POST /oauth2/v1/token', tokenRedirect.status, tokenRedirect.location, context, cause);
+  }
   if (status >= 500) {
     return { kind: 'transient', summary: `HTTP ${status}${code === '' ? '' : ` ${code}`}`, status, cause };
   }
@@ -160,6 +171,22 @@ function classifyHttp(
     );
   }
   return fatal('bad_response', `Okta at ${org} refused ${context.request}: ${detail}`, cause);
+}
+
+function redirected(
+  request: string,
+  status: number,
+  location: string,
+  context: OktaFailureContext,
+  cause: unknown,
+): OktaFailure {
+  return fatal(
+    'config',
+    `${context.orgUrl} answered ${request} with a redirect (HTTP ${status}) to ${location}, and dirsync follows no ` +
+      "redirects so that the Okta credentials go only to the org: set OKTA_CLIENT_ORGURL to the org's own URL " +
+      '(https://<your-org>.okta.com, or its custom domain)',
+    cause,
+  );
 }
 
 function retryAfter(headers: HeaderReader | undefined): number | undefined {

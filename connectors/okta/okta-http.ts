@@ -106,16 +106,37 @@ export class OktaHttp {
       }
       yield items.data;
       if (options.stopAtEmptyPage === true && items.data.length === 0) return;
-      const next = nextLink(page.link);
-      if (next !== undefined && new URL(next).origin !== first.origin) {
-        throw new ConnectorError(
-          'bad_response',
-          `Okta at ${this.settings.orgUrl} sent a next page on another host for ${context.request}`,
-        );
-      }
+      const next = this.#nextPage(page.link, url, first.origin, context);
       // A next link that repeats would loop forever: the list ends there.
       url = next === undefined || seen.has(next) ? undefined : next;
     }
+  }
+
+  /**
+   * The `rel="next"` page to read, only on the org's own origin (scheme, host and port): the SDK would send the token
+   * to whatever URL it is given, so a link elsewhere fails the read, naming where it pointed (without its query).
+   */
+  #nextPage(link: string | null, current: string, origin: string, context: OktaFailureContext): string | undefined {
+    const next = nextLink(link);
+    if (next === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(next, current);
+    } catch {
+      throw new ConnectorError(
+        'bad_response',
+        `Okta at ${this.settings.orgUrl} answered ${context.request} with an unreadable Link rel="next"`,
+      );
+    }
+    if (url.origin !== origin) {
+      throw new ConnectorError(
+        'bad_response',
+        `Okta at ${this.settings.orgUrl} answered ${context.request} with a Link rel="next" to ${url.origin}${url.pathname}, ` +
+          `another origin than OKTA_CLIENT_ORGURL (${origin}): dirsync sends the Okta credentials to no other origin, ` +
+          'so the read stops and changes nothing; check that OKTA_CLIENT_ORGURL is the URL the org itself answers on',
+      );
+    }
+    return url.href;
   }
 
   async #get(

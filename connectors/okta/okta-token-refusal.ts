@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import type { OktaFetchResponse } from './okta-http.js';
+import { redirectLocation } from './okta-redirect-location.js';
 
-/** Why the org refused the service app an access token (`POST /oauth2/v1/token`). */
+/** Why the org refused the service app an access token (`POST /oauth2/v1/token`), or redirected the request. */
 export interface OktaTokenRefusal {
   readonly status: number;
   /** Okta's `error` and `error_description`, e.g. `invalid_scope: The following scopes are not granted: …`. */
   readonly reason: string | undefined;
+  /** A redirect's target (origin and path), which is refused: credentials go only to the org. */
+  readonly location?: string | undefined;
 }
 
 const oauthErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
@@ -23,8 +26,13 @@ export class OktaTokenRefusalWatch {
 
   observe(response: OktaFetchResponse): void {
     if (!new URL(response.url).pathname.endsWith('/oauth2/v1/token')) return;
-    if (response.status < 400) {
+    if (response.status < 300) {
       this.#last = undefined;
+      return;
+    }
+    if (response.status < 400) {
+      const location = redirectLocation(response.headers.get('location'), response.url);
+      this.#last = { status: response.status, reason: undefined, location };
       return;
     }
     const refusal = { status: response.status, reason: undefined };

@@ -1,4 +1,5 @@
-import { errorText, openDatabase } from '../app.js';
+import { openDatabase } from '../app.js';
+import { errorText } from '../error-text.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { CliError } from './cli-error.js';

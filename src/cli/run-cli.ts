@@ -1,21 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { errorText } from '../app.js';
 import { ConfigError } from '../config/config-error.js';
+import { errorText } from '../error-text.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { DatabaseError } from '../store/database-error.js';
 import { TargetError } from '../targets/target-error.js';
 import { CliError } from './cli-error.js';
 import { createCliContext, type CliContext } from './cli-context.js';
-import { checkCommand } from './check-command.js';
-import { connectionsCommand, removeConnectionCommand } from './connections-command.js';
-import { migrateCommand } from './migrate-command.js';
-import { statusCommand } from './status-command.js';
-import { syncCommand } from './sync-command.js';
 
 const connectionOption = () =>
   new Option('-c, --connection <id>', 'the connection (optional when exactly one is configured)');
 
-/** Parses argv, runs one command, returns the exit code. Errors become one line on stderr. */
+/**
+ * Parses argv, runs one command, returns the exit code. Errors become one line on stderr. Each command's module is
+ * imported only when that command runs: the IdP SDKs, BullMQ, nodemailer and the database drivers cost seconds
+ * of start-up that `--help`, `connections` or a `sync` of another IdP should not pay.
+ */
 export async function runCli(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
@@ -63,7 +63,7 @@ function buildProgram(
   program
     .command('migrate')
     .description('apply database migrations (DATABASE_URL)')
-    .action(run(() => migrateCommand(context)));
+    .action(run(async () => (await import('./migrate-command.js')).migrateCommand(context)));
 
   program
     .command('sync')
@@ -77,8 +77,8 @@ function buildProgram(
       '\nExit codes: 0 all applied, 1 some ops failed, 2 configuration or connection error or the connection is busy, 3 held by a guard.',
     )
     .action(
-      run((options: { connection?: string; full: boolean; dryRun: boolean; allowMassDeactivation: boolean }) =>
-        syncCommand(context, {
+      run(async (options: { connection?: string; full: boolean; dryRun: boolean; allowMassDeactivation: boolean }) =>
+        (await import('./sync-command.js')).syncCommand(context, {
           connection: options.connection,
           full: options.full,
           dryRun: options.dryRun,
@@ -97,8 +97,8 @@ function buildProgram(
     .option('--json', 'print one JSON document', false)
     .addHelpText('after', '\nExit codes: 0, 2 on an error, 3 when a guard would hold the plan.')
     .action(
-      run((options: { connection?: string; full: boolean; json: boolean }) =>
-        syncCommand(context, {
+      run(async (options: { connection?: string; full: boolean; json: boolean }) =>
+        (await import('./sync-command.js')).syncCommand(context, {
           connection: options.connection,
           full: options.full,
           dryRun: true,
@@ -114,19 +114,42 @@ function buildProgram(
     .description('every connection: last runs, counts, failed ops, who runs it now, the worker’s schedule and queue')
     .addOption(connectionOption())
     .option('--json', 'print one JSON document', false)
-    .action(run((options: { connection?: string; json: boolean }) => statusCommand(context, options)));
+    .action(
+      run(async (options: { connection?: string; json: boolean }) =>
+        (await import('./status-command.js')).statusCommand(context, options),
+      ),
+    );
+
+  program
+    .command('why')
+    .description(
+      'the evidence for one user or group: IdP record, scope and mapping decisions, ops and the app’s answers, invites',
+    )
+    .argument('<user-or-group>', 'an IdP id, login, e-mail or display name')
+    .addOption(connectionOption())
+    .option('--json', 'print one JSON document', false)
+    .addHelpText('after', '\nExit codes: 0, 2 when nothing or several subjects match (they are listed with their ids).')
+    .action(
+      run(async (subject: string, options: { connection?: string; json: boolean }) =>
+        (await import('./why-command.js')).whyCommand(context, subject, options),
+      ),
+    );
 
   const connections = program
     .command('connections')
     .description('the registry: id, IdP, target, schedule, state, last run')
     .option('--json', 'print one JSON document', false)
-    .action(run((options: { json: boolean }) => connectionsCommand(context, options)));
+    .action(
+      run(async (options: { json: boolean }) =>
+        (await import('./connections-command.js')).connectionsCommand(context, options),
+      ),
+    );
   connections
     .command('remove')
     .description('delete a connection’s data (mirror, app state, outbox, runs); only once it is out of the registry')
     .argument('<id>', 'the connection id')
     .requiredOption('--purge', 'confirm: delete every row of this connection')
-    .action(run((id: string) => removeConnectionCommand(context, id)));
+    .action(run(async (id: string) => (await import('./connections-command.js')).removeConnectionCommand(context, id)));
 
   program
     .command('check')
@@ -136,7 +159,11 @@ function buildProgram(
     .addOption(connectionOption())
     .option('--json', 'print one JSON document', false)
     .addHelpText('after', '\nExit codes: 0 when every check passes, 2 otherwise.')
-    .action(run((options: { connection?: string; json: boolean }) => checkCommand(context, options)));
+    .action(
+      run(async (options: { connection?: string; json: boolean }) =>
+        (await import('./check-command.js')).checkCommand(context, options),
+      ),
+    );
 
   program
     .command('worker')
@@ -176,7 +203,8 @@ function reportError(error: unknown, err: NodeJS.WritableStream): ExitCode {
     err.write(`dirsync: ${error.message}\n`);
     return error.exitCode;
   }
-  if (error instanceof ConfigError || error instanceof TargetError) {
+  // A database fault is already one line naming the database (never its password) and what to do.
+  if (error instanceof ConfigError || error instanceof TargetError || error instanceof DatabaseError) {
     err.write(`dirsync: ${error.message}\n`);
     return EXIT.config;
   }

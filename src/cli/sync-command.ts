@@ -1,6 +1,7 @@
 import { assertMigrated, createConnectionRuntime, openDatabase } from '../app.js';
 import { systemClock } from '../clock.js';
 import { selectConnection } from '../config/connection-registry.js';
+import { IDP_DISPLAY_NAMES } from '../config/describe-connection.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { describeOwner } from '../sync/connection-hold.js';
 import type { SyncOutcome } from '../sync/run-sync.js';
@@ -8,8 +9,6 @@ import { CliError } from './cli-error.js';
 import type { CliContext } from './cli-context.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { formatRunReport, runReportJson } from './run-report.js';
-
-const IDP_NAMES = { okta: 'Okta', graph: 'Entra ID', sandbox: 'the sandbox directory' } as const;
 
 export interface SyncFlags {
   readonly connection: string | undefined;
@@ -64,7 +63,7 @@ export async function syncCommand(context: CliContext, flags: SyncFlags): Promis
     const report = {
       connectionId: connection.id,
       source: runtime.source,
-      idpName: IDP_NAMES[connection.idp.kind],
+      idpName: IDP_DISPLAY_NAMES[connection.idp.kind],
       dryRun: flags.dryRun,
       showPlan: flags.showPlan,
     };

@@ -27,6 +27,13 @@ export function describeConnection(connection: ConnectionConfig): ConnectionDesc
   };
 }
 
+/** How plans, summaries and `why` name the IdP in a reason: `SUSPENDED in Okta`, `disabled in Entra ID`. */
+export const IDP_DISPLAY_NAMES: Readonly<Record<IdpConfig['kind'], string>> = {
+  okta: 'Okta',
+  graph: 'Entra ID',
+  sandbox: 'the sandbox directory',
+};
+
 export function describeIdp(idp: IdpConfig): string {
   switch (idp.kind) {
     case 'sandbox':

@@ -17,7 +17,7 @@ export class AppStateRepository {
       .selectAll()
       .where('connection_id', '=', connectionId)
       .execute()) {
-      users.set(row.external_id, userFromRow(row));
+      users.set(row.external_id, appUserFromRow(row));
     }
     const groups = new Map<string, AppGroup>();
     for (const row of await this.db
@@ -182,7 +182,8 @@ function userToRow(connectionId: string, user: AppUser, now: string): AppUsersTa
   };
 }
 
-function userFromRow(row: AppUsersTable): AppUser {
+/** An `app_users` row as the model's `AppUser` (the one mapping, shared with `why`'s evidence). */
+export function appUserFromRow(row: AppUsersTable): AppUser {
   return {
     externalId: row.external_id,
     appId: row.app_id,

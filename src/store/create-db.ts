@@ -2,27 +2,47 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
-import type { DatabaseLocation } from './database-url.js';
+import { withDatabaseFaults } from './database-fault-driver.js';
+import { describeDatabase, type DatabaseLocation } from './database-url.js';
 
-/** A Kysely instance over SQLite (embedded default) or PostgreSQL (production). */
+// How dirsync's sessions show in `pg_stat_activity`, for a DBA to tell them apart (and end them on purpose);
+// an `application_name` parameter in DATABASE_URL takes precedence.
+const POSTGRES_APPLICATION_NAME = 'dirsync';
+
+/**
+ * A Kysely instance over SQLite (embedded default) or PostgreSQL (production). A fault of the database itself
+ * (connection lost, disk full…) surfaces as one `DatabaseError` naming the database (see DatabaseFaultDriver).
+ */
 export function createDb(location: DatabaseLocation): Kysely<Database> {
+  const database = describeDatabase(location);
   if (location.dialect === 'sqlite') {
     const sqlite = new SqliteDatabase(location.path);
     // WAL lets `dirsync status` read while a sync writes; the busy timeout covers a worker and a CLI at once.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const dialect = new SqliteDialect({ database: sqlite });
+    return new Kysely<Database>({
+      dialect: withDatabaseFaults(dialect, { database, inTransaction: () => sqlite.inTransaction }),
+    });
   }
   const pool = new pg.Pool({
     connectionString: location.connectionString,
+    application_name: POSTGRES_APPLICATION_NAME,
     max: 5,
     connectionTimeoutMillis: 10_000,
     ...(location.schema === null ? {} : { options: `-c search_path=${quoteIdentifier(location.schema)}` }),
   });
   // An idle client that errors (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // pg-pool listens for a client's errors only while the client is idle. One checked out for a statement or a
+  // transaction also emits 'error' when its connection dies, and with no listener that event would crash the
+  // process. The statement in flight fails with the cause, a later one on that client fails as "not queryable"
+  // (both become a DatabaseError), and pg-pool drops the client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
+  return new Kysely<Database>({ dialect: withDatabaseFaults(new PostgresDialect({ pool }), { database }) });
 }
 
 function quoteIdentifier(name: string): string {

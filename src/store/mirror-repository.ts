@@ -74,7 +74,7 @@ export class MirrorRepository {
       .selectAll()
       .where('connection_id', '=', connectionId)
       .execute()) {
-      users.set(row.id, userFromRow(row));
+      users.set(row.id, directoryUserFromRow(row));
     }
     const groups = new Map<string, DirectoryGroup>();
     for (const row of await this.db
@@ -212,7 +212,8 @@ function userToRow(connectionId: string, user: DirectoryUser, now: string): IdpU
   };
 }
 
-function userFromRow(row: IdpUsersTable): DirectoryUser {
+/** An `idp_users` row as the model's `DirectoryUser` (the one mapping, shared with `why`'s evidence). */
+export function directoryUserFromRow(row: IdpUsersTable): DirectoryUser {
   return {
     id: row.id,
     userName: row.user_name,

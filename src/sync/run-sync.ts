@@ -16,6 +16,7 @@ import type { Log } from '../logger.js';
 import { AppStateRepository } from '../store/app-state-repository.js';
 import { ConnectionRepository } from '../store/connection-repository.js';
 import type { Database, RunStatus } from '../store/database.js';
+import { DatabaseError } from '../store/database-error.js';
 import { LeaseLostError } from './connection-hold.js';
 import { MirrorRepository } from '../store/mirror-repository.js';
 import { OutboxRepository, type FailedOp } from '../store/outbox-repository.js';
@@ -153,84 +154,124 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     return result;
   };
 
-  runLog.info({ mode: full ? 'full' : 'incremental', dryRun: request.dryRun, idp: deps.connector.idp }, 'run started');
-  let read;
   try {
-    read = await readDirectory(
-      deps.connector,
-      { full, cursor: full ? null : cursor, ...(request.signal ? { signal: request.signal } : {}) },
-      progress,
+    runLog.info(
+      { mode: full ? 'full' : 'incremental', dryRun: request.dryRun, idp: deps.connector.idp },
+      'run started',
     );
-  } catch (error) {
-    const failure = error instanceof Error ? error : new Error(String(error));
-    runLog.error(
-      { err: failure.message, kind: error instanceof ConnectorError ? error.kind : 'unknown' },
-      'read failed',
-    );
-    return finish({ status: 'read-failed', plan: null, planned: null, applied: null, failed: [], error: failure });
-  }
-  runLog.info({ pages: read.pages, objects: read.objects, full: read.result.full }, 'directory read');
-  // The connector may read everything where changes were asked for (an expired delta token): report what it did.
-  full = read.result.full;
+    let read;
+    try {
+      read = await readDirectory(
+        deps.connector,
+        { full, cursor: full ? null : cursor, ...(request.signal ? { signal: request.signal } : {}) },
+        progress,
+      );
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      runLog.error(
+        { err: failure.message, kind: error instanceof ConnectorError ? error.kind : 'unknown' },
+        'read failed',
+      );
+      return await finish({
+        status: 'read-failed',
+        plan: null,
+        planned: null,
+        applied: null,
+        failed: [],
+        error: failure,
+      });
+    }
+    runLog.info({ pages: read.pages, objects: read.objects, full: read.result.full }, 'directory read');
+    // The connector may read everything where changes were asked for (an expired delta token): report what it did.
+    full = read.result.full;
 
-  const now = clock.now().toISOString();
-  let directory: Directory;
-  try {
-    directory = await db.transaction().execute(async (trx) => {
-      const trxMirror = new MirrorRepository(trx);
-      await trxMirror.writeDelta(read.delta, { connectionId: request.connectionId, full: read.result.full, now });
-      await trxMirror.putCursor(request.connectionId, DIRECTORY_CURSOR, read.result.cursor, now);
-      if (read.result.full) await new ConnectionRepository(trx).markFullRead(request.connectionId, now);
-      if (request.dryRun) throw new DryRunRollback(await trxMirror.loadDirectory(request.connectionId));
-      return trxMirror.loadDirectory(request.connectionId);
+    const now = clock.now().toISOString();
+    let directory: Directory;
+    try {
+      directory = await db.transaction().execute(async (trx) => {
+        const trxMirror = new MirrorRepository(trx);
+        await trxMirror.writeDelta(read.delta, { connectionId: request.connectionId, full: read.result.full, now });
+        await trxMirror.putCursor(request.connectionId, DIRECTORY_CURSOR, read.result.cursor, now);
+        if (read.result.full) await new ConnectionRepository(trx).markFullRead(request.connectionId, now);
+        if (request.dryRun) throw new DryRunRollback(await trxMirror.loadDirectory(request.connectionId));
+        return trxMirror.loadDirectory(request.connectionId);
+      });
+    } catch (error) {
+      if (!(error instanceof DryRunRollback)) throw error;
+      directory = error.directory;
+    }
+
+    const appState = await new AppStateRepository(db).load(request.connectionId);
+    const desired = desiredStateOf(directory, request.scope ?? DEFAULT_SCOPE);
+    const plan = planSync(desired, appState, {
+      connectionId: request.connectionId,
+      invites: deps.invites !== null,
+      deactivationLimit: request.deactivationLimit,
+      allowMassDeactivation: request.allowMassDeactivation,
     });
+    const planned = countOps(plan.ops);
+    const basis: PlanBasis = { directory, app: appState, desired };
+    progress({ type: 'plan.done', ops: plan.ops.length });
+    runLog.info({ ops: plan.ops.length, ...planned }, 'planned');
+
+    if (request.dryRun) {
+      return await finish({ status: 'planned', plan, planned, applied: null, failed: [], error: null }, [], basis);
+    }
+    if (plan.rejected !== null) {
+      runLog.warn({ ...plan.rejected }, 'plan held by the mass-deactivation guard; nothing applied');
+      return await finish({ status: 'held', plan, planned, applied: null, failed: [], error: null }, [], basis);
+    }
+
+    const entries = await db
+      .transaction()
+      .execute((trx) => new OutboxRepository(trx).enqueuePlan(request.connectionId, runId, plan.ops, now));
+    const result = await applyPlan(request.connectionId, entries, cloneAppState(appState), {
+      db,
+      target: deps.target,
+      invites: deps.invites,
+      clock,
+      log: runLog,
+      progress,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    const failed = await new OutboxRepository(db).failedInRun(runId);
+    const applied = countOps(result.applied);
+    runLog.info({ applied: result.applied.length, failed: result.failed, skipped: result.skipped }, 'run finished');
+    const status: SyncStatus = result.stoppedBy !== null ? 'stopped' : result.failed > 0 ? 'partial' : 'succeeded';
+    const stoppedBy =
+      result.stoppedBy instanceof DatabaseError ? result.stoppedBy.during('during the run') : result.stoppedBy;
+    return await finish(
+      { status, plan, planned, applied, failed, error: stoppedBy },
+      result.applied.map((op) => op.kind),
+      basis,
+    );
   } catch (error) {
-    if (!(error instanceof DryRunRollback)) throw error;
-    directory = error.directory;
+    if (!(error instanceof DatabaseError)) throw error;
+    throw await closeAfterDatabaseFault(error.during('during the run'), { runs, runId, full, clock, log: runLog });
   }
+}
 
-  const appState = await new AppStateRepository(db).load(request.connectionId);
-  const desired = desiredStateOf(directory, request.scope ?? DEFAULT_SCOPE);
-  const plan = planSync(desired, appState, {
-    connectionId: request.connectionId,
-    invites: deps.invites !== null,
-    deactivationLimit: request.deactivationLimit,
-    allowMassDeactivation: request.allowMassDeactivation,
-  });
-  const planned = countOps(plan.ops);
-  const basis: PlanBasis = { directory, app: appState, desired };
-  progress({ type: 'plan.done', ops: plan.ops.length });
-  runLog.info({ ops: plan.ops.length, ...planned }, 'planned');
-
-  if (request.dryRun) {
-    return finish({ status: 'planned', plan, planned, applied: null, failed: [], error: null }, [], basis);
+/**
+ * A database fault ends the run where it struck (the transaction in flight rolled back, nothing more written), but
+ * never leaves the run row saying `running` when it can be helped: when the database answers again already (a
+ * dropped connection, a restarted server), the row is closed as failed with the reason. Otherwise the next run
+ * closes it as abandoned once the lease lapses. Returns the fault, to be thrown: a failure to close never hides it.
+ */
+async function closeAfterDatabaseFault(
+  fault: DatabaseError,
+  context: { runs: RunRepository; runId: string; full: boolean; clock: Clock; log: Log },
+): Promise<DatabaseError> {
+  const { runs, runId, full, clock, log } = context;
+  log.error({ err: fault.message, kind: fault.fault.kind }, 'database failure: the run stops');
+  try {
+    await runs.finish(runId, full ? 'full' : 'incremental', 'failed', null, fault.message, clock.now().toISOString());
+  } catch (error) {
+    log.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      'could not close the run after the database failure; the next run closes it',
+    );
   }
-  if (plan.rejected !== null) {
-    runLog.warn({ ...plan.rejected }, 'plan held by the mass-deactivation guard; nothing applied');
-    return finish({ status: 'held', plan, planned, applied: null, failed: [], error: null }, [], basis);
-  }
-
-  const entries = await db
-    .transaction()
-    .execute((trx) => new OutboxRepository(trx).enqueuePlan(request.connectionId, runId, plan.ops, now));
-  const result = await applyPlan(request.connectionId, entries, cloneAppState(appState), {
-    db,
-    target: deps.target,
-    invites: deps.invites,
-    clock,
-    log: runLog,
-    progress,
-    ...(request.signal ? { signal: request.signal } : {}),
-  });
-  const failed = await new OutboxRepository(db).failedInRun(runId);
-  const applied = countOps(result.applied);
-  runLog.info({ applied: result.applied.length, failed: result.failed, skipped: result.skipped }, 'run finished');
-  const status: SyncStatus = result.stoppedBy !== null ? 'stopped' : result.failed > 0 ? 'partial' : 'succeeded';
-  return finish(
-    { status, plan, planned, applied, failed, error: result.stoppedBy },
-    result.applied.map((op) => op.kind),
-    basis,
-  );
+  return fault;
 }
 
 /**

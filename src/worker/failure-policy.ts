@@ -2,6 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { ConnectorError } from '../../connectors/connector-error.js';
 import { ConfigError } from '../config/config-error.js';
 import { MailerError } from '../invites/mailer-error.js';
+import { DatabaseError } from '../store/database-error.js';
 import type { SyncOutcome } from '../sync/run-sync.js';
 import { TargetError } from '../targets/target-error.js';
 
@@ -33,5 +34,7 @@ function needsOperator(error: unknown): boolean {
   if (error instanceof ConnectorError) return error.kind === 'auth' || error.kind === 'config';
   if (error instanceof TargetError) return error.kind === 'auth' || error.kind === 'config';
   if (error instanceof MailerError) return error.kind === 'auth' || error.kind === 'config';
+  // A full disk, a read-only or damaged database waits for an operator; a lost connection or a lock may pass.
+  if (error instanceof DatabaseError) return ['disk-full', 'read-only', 'corrupt'].includes(error.fault.kind);
   return error instanceof ConfigError;
 }

@@ -51,16 +51,16 @@ describe('dirsync worker (BullMQ on Redis, PostgreSQL)', () => {
     // A queue on the private Redis of the restart test has no server any more: give up on it after a moment.
     const within = (work: Promise<unknown>) =>
       Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2_000))]);
-    for (const queue of queues) {
-      await within(queue.obliterate({ force: true }));
-      await within(queue.close());
-      await queue.disconnect();
-    }
-    for (const database of databases) await database.destroy();
-    await scim.stop();
-    await smtp.stop();
-    await file.remove();
-  });
+    await Promise.all(
+      queues.map(async (queue) => {
+        await within(queue.obliterate({ force: true }));
+        await within(queue.close());
+        await within(queue.disconnect());
+      }),
+    );
+    await Promise.all(databases.map((database) => database.destroy()));
+    await Promise.all([scim.stop(), smtp.stop(), file.remove()]);
+  }, 120_000);
 
   async function setup(label: string, overrides: Record<string, string> = {}) {
     const connectionId = `w${process.pid}-${++connections}-${label}`;

@@ -125,13 +125,13 @@ describe.each<ScimProviderMode>(['strict', 'limited'])('ScimTarget against a %s 
       expect(server.user(created.appId)?.externalId).toBe('00u-grace');
     });
 
-    it('recognises its own user when a POST landed but its answer was lost (retried POST meets 409)', async () => {
+    it('recognises its own user when a POST landed but its answer was lost (looked up, not sent again)', async () => {
       server.failNext({ method: 'POST', path: '/Users', status: 502, afterApply: true });
       const result = await target.createUser(person(), { resumed: false });
       expect(result.adopted).toBe(false);
       expect(server.users()).toHaveLength(1);
       expect(server.countRequests({ method: 'POST', path: '/Users', status: 502 })).toBe(1);
-      expect(server.countRequests({ method: 'POST', path: '/Users', status: 409 })).toBe(1);
+      expect(server.countRequests({ method: 'POST', path: '/Users' })).toBe(1);
     });
 
     it('updates only the attributes that changed, with replace operations', async () => {
@@ -442,10 +442,11 @@ describe('ScimTarget, provider-independent behaviour', () => {
   });
 
   it('reports every attempt to onRequest: method, path, status and duration, no query or headers', async () => {
-    server.failNext({ method: 'POST', status: 500 });
+    // A 429: resent as is (a 5xx would bring the lookups of scim-lost-answer.test.ts in between).
+    server.failNext({ method: 'POST', status: 429 });
     await makeTarget().createUser(person(), { resumed: false });
     expect(events.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
-      { method: 'POST', path: '/Users', status: 500 },
+      { method: 'POST', path: '/Users', status: 429 },
       { method: 'POST', path: '/Users', status: 201 },
     ]);
     expect(events.every((event) => event.durationMs >= 0)).toBe(true);

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { TargetError } from '../target-error.js';
 import { scimErrorSchema } from './scim-schemas.js';
 import type { ResolvedScimTargetConfig, ScimFetch } from './scim-target-config.js';
+import { isUnknownOutcome } from './unknown-outcome.js';
 
 export type ScimMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -18,6 +19,13 @@ export interface ScimHttpResponse {
 export interface ScimRequestOptions {
   readonly query?: Readonly<Record<string, string>>;
   readonly json?: unknown;
+  /**
+   * For a request that must not be sent twice blindly (a create): after the backoff that follows an attempt whose
+   * outcome is unknown (5xx, timeout, connection dropped; see `unknown-outcome.ts`), looks for what that attempt
+   * would have made. A resource found is the answer (a 200 with it as the body) and nothing is sent again;
+   * `undefined` sends the request again. Without it, every retryable failure is simply sent again.
+   */
+  readonly findLanded?: () => Promise<unknown>;
 }
 
 /**
@@ -48,6 +56,15 @@ export class ScimHttp {
       throw await this.#unavailable(error, method, path);
     }
     const body = parseJson(text);
+    if (response.status >= 300 && response.status < 400) {
+      // Sent with `redirect: 'manual'`: a redirect would re-send the token and the person's data to its Location.
+      const where = redirectTarget(response.headers.get('location'), response.url || this.#config.displayUrl);
+      throw new TargetError(
+        'config',
+        `${this.displayUrl} answered ${method} /${path} with HTTP ${response.status}, a redirect to ${where}; dirsync follows no redirects: set APP_SCIM_URL to the final URL`,
+        { status: response.status, detail: `redirect to ${where}` },
+      );
+    }
     if (response.status === 401 || response.status === 403) {
       const hint = response.status === 403 ? 'give it the right to manage users and groups' : 'issue a new one';
       throw new TargetError(
@@ -123,14 +140,15 @@ export class ScimHttp {
       // Spaces as %20, not "+": not every SCIM server decodes "+" in a filter as a space.
       ...(options.query === undefined ? {} : { searchParams: encodeQuery(options.query) }),
       timeout: config.timeoutMs,
+      // DESIGN "Safety → Outbound requests": the token and the data go to APP_SCIM_URL's server only.
+      redirect: 'manual',
       fetch: this.#fetch,
       // Only the answers worth retrying are thrown (and so retried by ky); the rest are judged by the caller.
       throwHttpErrors: isRetryableStatus,
       retry: {
         limit: config.retry.limit,
-        // POST and PATCH too: a repeated POST meets 409 and the target finds its own object by externalId;
-        // `replace` and `add` land the same state twice; a repeated member `remove` meets noTarget, which
-        // ScimTarget takes as done.
+        // POST and PATCH too: a create is sent again only after `findLanded` found nothing; `replace` and `add`
+        // land the same state twice; a repeated member `remove` meets noTarget, which ScimTarget takes as done.
         methods: ['get', 'post', 'patch', 'delete'],
         statusCodes: [429, 500, 502, 503, 504],
         retryOnTimeout: true,
@@ -143,6 +161,10 @@ export class ScimHttp {
           async ({ error, retryCount }) => {
             if (isHTTPError(error)) await error.response.body?.cancel();
             await config.sleep(this.#waitMs(error, retryCount));
+            // DESIGN, Safety: a create whose outcome is unknown is looked up before it is sent again.
+            if (options.findLanded === undefined || !isUnknownOutcome(error)) return undefined;
+            const landed = await options.findLanded();
+            return landed === undefined ? undefined : Response.json(landed);
           },
         ],
       },
@@ -229,6 +251,17 @@ export class ScimHttp {
       report(undefined);
       throw error;
     }
+  }
+}
+
+/** Where a refused redirect pointed: origin and path, never its query (which may hold tokens) or user info. */
+function redirectTarget(location: string | null, requested: string): string {
+  if (location === null || location.trim() === '') return '(no Location header)';
+  try {
+    const url = new URL(location, requested);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return '(an unreadable Location header)';
   }
 }
 

@@ -60,6 +60,7 @@ export class ScimTarget implements Target {
     }
     const response = await this.#http.request('POST', 'Users', {
       json: { schemas: [SCIM_USER_SCHEMA], ...userAttributes(user) },
+      findLanded: () => this.#findOwnUser(user),
     });
     if (isSuccess(response)) return { appId: this.#http.parse(response, scimUserSchema, action).id, adopted: false };
     if (response.status === 409) {
@@ -85,6 +86,7 @@ export class ScimTarget implements Target {
     // Members are never sent here: they come as their own ops, chunked (and limited providers refuse them).
     const response = await this.#http.request('POST', 'Groups', {
       json: { schemas: [SCIM_GROUP_SCHEMA], displayName: group.displayName, externalId: group.externalId },
+      findLanded: () => this.#findOwnGroup(group),
     });
     if (isSuccess(response)) return { appId: this.#http.parse(response, scimGroupSchema, action).id, adopted: false };
     if (response.status === 409) {
@@ -126,6 +128,26 @@ export class ScimTarget implements Target {
     const members = (this.#http.parse(response, scimGroupSchema, action).members ?? []).map((member) => member.value);
     if (members.length > 0) await this.updateGroup(found.id, { removeMemberIds: members });
     return { appId: found.id, adopted: true };
+  }
+
+  /**
+   * After a create whose answer was lost: the user it made, if it landed. Only our externalId proves it; a user
+   * of that name without it is someone else's, left to the 409 of the next POST (adoption, as for any create).
+   */
+  async #findOwnUser(user: UserWrite): Promise<ScimUser | undefined> {
+    const found = (await this.#findUserByExternalId(user)) ?? (await this.#findUserByName(user));
+    return found?.externalId === user.externalId ? found : undefined;
+  }
+
+  /**
+   * After a create whose answer was lost: the group it made, if it landed. Found by externalId, or by name with
+   * our externalId or none (apps that do not keep a group's externalId); another externalId means another
+   * tool's group, left to the 409 of the next POST.
+   */
+  async #findOwnGroup(group: GroupWrite): Promise<ScimGroup | undefined> {
+    const found = (await this.#findGroupByExternalId(group)) ?? (await this.#findGroupByName(group));
+    const externalId = found?.externalId;
+    return externalId === undefined || externalId === null || externalId === group.externalId ? found : undefined;
   }
 
   #findUserByExternalId(user: UserWrite): Promise<ScimUser | undefined> {

@@ -14,6 +14,8 @@ import { GraphDirectoryStore } from './graph-directory-store.js';
 import { GraphError } from './graph-error.js';
 import { GraphFaultInjector } from './graph-fault-injector.js';
 import type {
+  GraphLinkForgery,
+  GraphRedirectFault,
   GraphRequestInfo,
   GraphRequestMatch,
   GraphSlowFault,
@@ -54,7 +56,8 @@ export interface GraphEmulatorEndpoints {
  * it unmodified. One server: the authority at `/{tenant}/...`, Graph at `/v1.0/...`.
  *
  * The directory is changed with `directory` (every change is seen by the next delta round); apps are registered
- * with `registerApp`; faults with `throttleNext` / `slowNext`; what clients did is in `requests()`.
+ * with `registerApp`; faults with `throttleNext` / `slowNext` /
+ * `redirectNext` / `forgeLinksNext`; what clients did is in `requests()`.
  */
 export class GraphEmulator {
   /** Users, groups and memberships: mutate it to make changes the next delta round reports. */
@@ -145,6 +148,16 @@ export class GraphEmulator {
     this.#faults.slow(fault);
   }
 
+  /** Answers the next matching request(s) with a redirect (301/302/303/307/308) to `location`. */
+  redirectNext(fault: GraphRedirectFault): void {
+    this.#faults.redirect(fault);
+  }
+
+  /** Answers the next matching Graph request(s) normally, with a forged `@odata.nextLink` and/or `@odata.deltaLink`. */
+  forgeLinksNext(fault: GraphLinkForgery): void {
+    this.#faults.forgeLinks(fault);
+  }
+
   clearFaults(): void {
     this.#faults.clear();
   }
@@ -201,8 +214,12 @@ export class GraphEmulator {
     try {
       const throttle = this.#faults.takeThrottle(info);
       if (throttle !== undefined) throw throttleError(throttle);
+      const redirect = this.#faults.takeRedirect(info);
+      if (redirect !== undefined) {
+        return { status: redirect.status, body: {}, headers: { location: redirect.location } };
+      }
       if (info.service === 'graph') {
-        return routeGraphRequest(
+        const answer = routeGraphRequest(
           {
             store: this.directory,
             delta: this.#delta,
@@ -220,6 +237,12 @@ export class GraphEmulator {
             authorization: header(request, 'authorization'),
           },
         );
+        const forgery = answer.status === 200 ? this.#faults.takeLinkForgery(info) : undefined;
+        if (forgery === undefined) return answer;
+        const body: JsonObject = { ...answer.body };
+        if (forgery.nextLink !== undefined) body['@odata.nextLink'] = forgery.nextLink;
+        if (forgery.deltaLink !== undefined) body['@odata.deltaLink'] = forgery.deltaLink;
+        return { ...answer, body };
       }
       const answer = this.#tokens.handle({
         method: info.method,

@@ -23,6 +23,22 @@ export interface GraphSlowFault {
   readonly times?: number;
 }
 
+/** Answer the next matching request(s) with a redirect to `location` (another origin the test controls). */
+export interface GraphRedirectFault {
+  readonly status: 301 | 302 | 303 | 307 | 308;
+  readonly location: string;
+  readonly match?: GraphRequestMatch;
+  readonly times?: number;
+}
+
+/** Answer the next matching Graph request(s) normally, with these links in place of the ones Graph would send. */
+export interface GraphLinkForgery {
+  readonly nextLink?: string;
+  readonly deltaLink?: string;
+  readonly match?: GraphRequestMatch;
+  readonly times?: number;
+}
+
 export interface GraphRequestInfo {
   readonly service: 'token' | 'graph';
   readonly method: string;
@@ -38,6 +54,8 @@ interface Armed<T> {
 export class GraphFaultInjector {
   readonly #throttles: Armed<GraphThrottleFault>[] = [];
   readonly #slows: Armed<GraphSlowFault>[] = [];
+  readonly #redirects: Armed<GraphRedirectFault>[] = [];
+  readonly #forgeries: Armed<GraphLinkForgery>[] = [];
 
   throttle(fault: GraphThrottleFault): void {
     this.#throttles.push({ fault, left: fault.times ?? 1 });
@@ -47,13 +65,34 @@ export class GraphFaultInjector {
     this.#slows.push({ fault, left: fault.times ?? 1 });
   }
 
+  redirect(fault: GraphRedirectFault): void {
+    this.#redirects.push({ fault, left: fault.times ?? 1 });
+  }
+
+  forgeLinks(fault: GraphLinkForgery): void {
+    this.#forgeries.push({ fault, left: fault.times ?? 1 });
+  }
+
   clear(): void {
     this.#throttles.length = 0;
     this.#slows.length = 0;
+    this.#redirects.length = 0;
+    this.#forgeries.length = 0;
   }
 
   pending(): number {
-    return [...this.#throttles, ...this.#slows].reduce((sum, armed) => sum + armed.left, 0);
+    return [...this.#throttles, ...this.#slows, ...this.#redirects, ...this.#forgeries].reduce(
+      (sum, armed) => sum + armed.left,
+      0,
+    );
+  }
+
+  takeRedirect(request: GraphRequestInfo): GraphRedirectFault | undefined {
+    return take(this.#redirects, request);
+  }
+
+  takeLinkForgery(request: GraphRequestInfo): GraphLinkForgery | undefined {
+    return take(this.#forgeries, request);
   }
 
   takeThrottle(request: GraphRequestInfo): GraphThrottleFault | undefined {

@@ -2,7 +2,11 @@
 export type OktaFaultKind =
   | { readonly type: 'status'; readonly status: 500 | 502 | 503 | 504 }
   | { readonly type: 'reset' }
-  | { readonly type: 'delay'; readonly ms: number };
+  | { readonly type: 'delay'; readonly ms: number }
+  /** Answers with a redirect to `location` (another origin the test controls) instead of the resource. */
+  | { readonly type: 'redirect'; readonly status: 301 | 302 | 303 | 307 | 308; readonly location: string }
+  /** Answers normally, but with `next` as the page's `Link rel="next"` (a forged link, e.g. to another port). */
+  | { readonly type: 'link'; readonly next: string };
 
 export interface OktaFault {
   /** Matches the path (without query): a prefix string or a regular expression. */

@@ -122,6 +122,11 @@ export class OktaOrgEmulator {
       this.send(req, res, fault.status, oktaErrorBody('E0000009', 'Internal Server Error'));
       return;
     }
+    if (fault?.type === 'redirect') {
+      res.setHeader('location', fault.location);
+      this.send(req, res, fault.status, {});
+      return;
+    }
     if (!decision.allowed) {
       // https://developer.okta.com/docs/reference/error-codes/#E0000047
       this.send(req, res, 429, oktaErrorBody('E0000047', 'API call exceeded rate limit due to too many requests.'));
@@ -150,7 +155,11 @@ export class OktaOrgEmulator {
       return;
     }
     const reply = routeOktaGet(this.store, orgUrl, url, this.clock.now());
-    if (reply.links !== undefined) res.setHeader('link', reply.links);
+    const links =
+      fault?.type === 'link'
+        ? [...(reply.links ?? []).filter((link) => !/rel="?next"?/.test(link)), `<${fault.next}>; rel="next"`]
+        : reply.links;
+    if (links !== undefined) res.setHeader('link', links);
     this.send(req, res, reply.status, reply.body);
   }
 

@@ -18,6 +18,8 @@ export interface ScimFault {
   readonly when?: (request: ScimRequestInfo) => boolean;
   /** The status to answer (429, 500, 503…), or `'reset'` to drop the connection without an answer. */
   readonly status: number | 'reset';
+  /** Sent as `Location` (with a 3xx status: a redirect, e.g. to another origin the test controls). */
+  readonly location?: string;
   /** Sent as `Retry-After: <seconds>`. */
   readonly retryAfterSeconds?: number;
   /** A raw `Retry-After` value (an HTTP date, say); wins over `retryAfterSeconds`. */

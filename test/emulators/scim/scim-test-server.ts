@@ -240,12 +240,10 @@ export class ScimTestServer {
       return;
     }
     const retryAfter = fault.retryAfter ?? fault.retryAfterSeconds?.toString();
-    const error = new ScimError(
-      fault.status,
-      fault.detail ?? `Injected fault: ${String(fault.status)}`,
-      undefined,
-      retryAfter === undefined ? {} : { 'Retry-After': retryAfter },
-    );
+    const error = new ScimError(fault.status, fault.detail ?? `Injected fault: ${String(fault.status)}`, undefined, {
+      ...(retryAfter === undefined ? {} : { 'Retry-After': retryAfter }),
+      ...(fault.location === undefined ? {} : { Location: fault.location }),
+    });
     this.#send(response, info, errorResponse(error));
   }
 

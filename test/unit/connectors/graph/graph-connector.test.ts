@@ -7,7 +7,13 @@ import { GRAPH_PAGE_CHANGES, GraphConnector } from '../../../../connectors/graph
 import type { GraphHttp } from '../../../../connectors/graph/graph-http.js';
 import type { DirectoryPage } from '../../../../src/core/model/directory-change.js';
 
-const CONFIG = parseGraphConfig({ AZURE_TENANT_ID: 't1', AZURE_CLIENT_ID: 'c1', AZURE_CLIENT_SECRET: 's' });
+// The fake's links are on https://g: GRAPH_BASE_URL's origin, the only one the connector follows.
+const CONFIG = parseGraphConfig({
+  AZURE_TENANT_ID: 't1',
+  AZURE_CLIENT_ID: 'c1',
+  AZURE_CLIENT_SECRET: 's',
+  GRAPH_BASE_URL: 'https://g/v1.0',
+});
 const CURSOR = JSON.stringify({
   users: 'https://g/v1.0/users/delta?$deltatoken=U1',
   groups: 'https://g/v1.0/groups/delta?$deltatoken=G1',
