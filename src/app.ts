@@ -104,7 +104,8 @@ export async function createConnectionRuntime(
         {
           ...request,
           connectionId: connection.id,
-          deactivationLimit: connection.deactivationLimit,
+          guards: connection.guards,
+          maxSourceDrop: connection.maxSourceDrop,
           fullReadIntervalMs: connection.idp.kind === 'okta' ? connection.idp.okta.fullSyncIntervalMs : null,
           leaseMs: deps.service.leaseMs,
         },

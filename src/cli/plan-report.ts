@@ -1,7 +1,7 @@
-import { explainRejection } from '../core/planner/explain-plan.js';
+import { explainTrip } from '../core/planner/explain-plan.js';
 import { subjectLabel, type OpExplanation } from '../core/planner/explain-op.js';
 import { OP_PHASES, type OpKind } from '../core/planner/op.js';
-import type { PlanCounts, PlanRejection } from '../core/planner/plan.js';
+import type { GuardTrip, PlanCounts, PlanRejection } from '../core/planner/plan.js';
 
 /** Ops listed per phase by default: a first sync of 100 000 people must not print 100 000 lines. */
 export const DEFAULT_PLAN_LIMIT = 50;
@@ -95,8 +95,8 @@ export interface PlanJson {
   readonly full: boolean;
   readonly ops: readonly OpExplanation[];
   readonly counts: PlanCounts;
-  /** Set when a guard would hold the plan (exit 3); `message` is `explainRejection`'s line. */
-  readonly held: (PlanRejection & { readonly message: string }) | null;
+  /** Set when the guards would hold the plan (exit 3): every trip, each with `explainTrip`'s line. */
+  readonly held: { readonly trips: readonly (GuardTrip & { readonly message: string })[] } | null;
 }
 
 /** Builds the `plan --json` document from what the plan command already has. */
@@ -114,7 +114,10 @@ export function planJson(input: {
     full: input.full,
     ops: input.explanations,
     counts: input.counts,
-    held: input.rejected === null ? null : { ...input.rejected, message: explainRejection(input.rejected) },
+    held:
+      input.rejected === null
+        ? null
+        : { trips: input.rejected.trips.map((trip) => ({ ...trip, message: explainTrip(trip) })) },
   };
 }
 

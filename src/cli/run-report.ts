@@ -1,5 +1,7 @@
 import type { ExplainContext, OpExplanation } from '../core/planner/explain-op.js';
 import { explainPlan, explainRejection } from '../core/planner/explain-plan.js';
+import { GUARD_VARIABLES } from '../core/planner/guards.js';
+import { explainSourceAnomaly, SOURCE_DROP_VARIABLE, type SourceAnomaly } from '../core/source-anomaly.js';
 import type { SyncOutcome } from '../sync/run-sync.js';
 import { formatPlan, planJson, type PlanJson } from './plan-report.js';
 import { formatSummaryTable, summaryCountsOf } from './summary-table.js';
@@ -22,6 +24,7 @@ export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions)
   if (outcome.status === 'read-failed') {
     return `${head}\nerror: reading the directory failed, nothing was changed: ${outcome.error?.message ?? ''}\n`;
   }
+  if (outcome.anomaly !== undefined) return `${[head, ...anomalyLines(outcome.anomaly, options.dryRun)].join('\n')}\n`;
   const lines = [head];
   const plan = outcome.plan;
   const explanations = explain(outcome, options);
@@ -46,10 +49,12 @@ export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions)
   const rejected = plan?.rejected ?? null;
   if (rejected !== null) {
     lines.push(
-      `held: this plan ${explainRejection(rejected)} (DIRSYNC_MAX_DEACTIVATIONS). Nothing was applied.`,
+      'held: the guards stopped this plan, nothing was applied. This plan',
+      ...explainRejection(rejected).map((reason) => `  - ${reason}`),
       options.dryRun
         ? 'A sync would be held the same way.'
-        : 'If these deactivations are intended, run `dirsync sync --allow-mass-deactivation` (or raise DIRSYNC_MAX_DEACTIVATIONS).',
+        : `If these changes are intended, run \`dirsync sync --allow-mass-deactivation\` to apply this one run, ` +
+            `or raise ${[...new Set(rejected.trips.map((trip) => GUARD_VARIABLES[trip.guard]))].join(', ')}.`,
     );
   }
   switch (outcome.status) {
@@ -87,6 +92,21 @@ export function runReportJson(
       rejected: outcome.plan?.rejected ?? null,
     }),
   };
+}
+
+// A source anomaly ends the run before planning: there is no plan to show, only what dropped and how to go on.
+function anomalyLines(anomaly: SourceAnomaly, dryRun: boolean): string[] {
+  return [
+    'held: the directory answered far less than the mirror holds, so nothing was written (the mirror and the cursor',
+    'stay as they were; the next run reads again):',
+    ...anomaly.drops.map((drop) => `  - ${explainSourceAnomaly({ drops: [drop] })}`),
+    'An expired credential, a revoked scope or an IdP outage must never look like a mass departure: check that the',
+    "connection's credentials and scope still see the whole directory (`dirsync check`).",
+    dryRun
+      ? 'A sync would be held the same way.'
+      : 'If they really left, run `dirsync sync --allow-mass-deactivation` to apply this one run, ' +
+        `or raise ${SOURCE_DROP_VARIABLE}.`,
+  ];
 }
 
 function explain(outcome: SyncOutcome, options: RunReportOptions): OpExplanation[] {

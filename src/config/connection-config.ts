@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ConnectorError } from '../../connectors/connector-error.js';
 import { parseGraphConfig, type GraphConfig } from '../../connectors/graph/graph-config.js';
 import { parseOktaConfig, type OktaConfig } from '../../connectors/okta/okta-config.js';
-import { DEFAULT_DEACTIVATION_LIMIT, type DeactivationLimit } from '../core/planner/guards.js';
+import { DEFAULT_GUARD_LIMITS, type GuardLimit, type GuardLimits } from '../core/planner/guards.js';
+import { DEFAULT_MAX_SOURCE_DROP } from '../core/source-anomaly.js';
 import { parseMailAddress } from '../invites/mail-address.js';
 import { parseSyncSchedule, ScheduleError, type SyncSchedule } from './sync-schedule.js';
 
@@ -39,7 +40,10 @@ export interface ConnectionConfig {
   readonly target: TargetConfig;
   readonly invites: InviteConfig;
   readonly schedule: SyncSchedule;
-  readonly deactivationLimit: DeactivationLimit;
+  /** `DIRSYNC_MAX_DEACTIVATIONS`, `DIRSYNC_MAX_GROUP_DELETES`, `DIRSYNC_MAX_MEMBER_REMOVALS`. */
+  readonly guards: GuardLimits;
+  /** `DIRSYNC_MAX_SOURCE_DROP` (default `30%`). */
+  readonly maxSourceDrop: GuardLimit;
   /** Where it was defined: `environment` or the connections file's path. */
   readonly origin: string;
 }
@@ -72,6 +76,15 @@ const url = (protocols: readonly string[], example: string) =>
     { message: `must be a URL like ${example}` },
   );
 
+// A guard's setting: a count (`50`) or a share (`25%`); a share above 100% would guard nothing.
+function guardLimitText(example: string) {
+  return optionalText.refine(
+    (value) =>
+      value === undefined || /^\d+$/.test(value) || (/^\d+(\.\d+)?%$/.test(value) && Number(value.slice(0, -1)) <= 100),
+    { message: `must be a count like 50 or a share up to 100% like ${example}` },
+  );
+}
+
 const settingsSchema = z.object({
   DIRSYNC_IDP: optionalText.pipe(z.enum(['okta', 'graph', 'sandbox']).optional()),
   DIRSYNC_SANDBOX_FILE: optionalText,
@@ -90,9 +103,10 @@ const settingsSchema = z.object({
   INVITE_MODE: optionalText.pipe(z.enum(['auto', 'off']).optional()),
   APP_NAME: optionalText,
   APP_LOGIN_URL: url(['https:', 'http:'], 'https://app.example.com/login'),
-  DIRSYNC_MAX_DEACTIVATIONS: optionalText.refine((value) => value === undefined || /^(\d+|\d+(\.\d+)?%)$/.test(value), {
-    message: 'must be a count like 50 or a share like 25%',
-  }),
+  DIRSYNC_MAX_DEACTIVATIONS: guardLimitText('25%'),
+  DIRSYNC_MAX_GROUP_DELETES: guardLimitText('25%'),
+  DIRSYNC_MAX_MEMBER_REMOVALS: guardLimitText('50%'),
+  DIRSYNC_MAX_SOURCE_DROP: guardLimitText('30%'),
   SYNC_INTERVAL: optionalText,
 });
 
@@ -189,7 +203,12 @@ export function parseConnectionSettings(
     target,
     invites,
     schedule,
-    deactivationLimit: parseDeactivationLimit(s.DIRSYNC_MAX_DEACTIVATIONS),
+    guards: {
+      deactivations: parseGuardLimit(s.DIRSYNC_MAX_DEACTIVATIONS, DEFAULT_GUARD_LIMITS.deactivations),
+      groupDeletes: parseGuardLimit(s.DIRSYNC_MAX_GROUP_DELETES, DEFAULT_GUARD_LIMITS.groupDeletes),
+      memberRemovals: parseGuardLimit(s.DIRSYNC_MAX_MEMBER_REMOVALS, DEFAULT_GUARD_LIMITS.memberRemovals),
+    },
+    maxSourceDrop: parseGuardLimit(s.DIRSYNC_MAX_SOURCE_DROP, DEFAULT_MAX_SOURCE_DROP),
     origin: options.origin,
   });
 }
@@ -203,8 +222,8 @@ export class ConnectionConfigProblems extends Error {
   }
 }
 
-function parseDeactivationLimit(value: string | undefined): DeactivationLimit {
-  if (value === undefined) return DEFAULT_DEACTIVATION_LIMIT;
+function parseGuardLimit(value: string | undefined, fallback: GuardLimit): GuardLimit {
+  if (value === undefined) return fallback;
   return value.endsWith('%')
     ? { kind: 'share', percent: Number(value.slice(0, -1)) }
     : { kind: 'count', count: Number(value) };

@@ -42,12 +42,20 @@ const INVITE_FIELDS = {
   appName: 'APP_NAME',
   loginUrl: 'APP_LOGIN_URL',
 } as const;
-const GUARD_FIELDS = { maxDeactivations: 'DIRSYNC_MAX_DEACTIVATIONS' } as const;
+const GUARD_FIELDS = {
+  maxDeactivations: 'DIRSYNC_MAX_DEACTIVATIONS',
+  maxGroupDeletes: 'DIRSYNC_MAX_GROUP_DELETES',
+  maxMemberRemovals: 'DIRSYNC_MAX_MEMBER_REMOVALS',
+  maxSourceDrop: 'DIRSYNC_MAX_SOURCE_DROP',
+} as const;
 
 /** Settings a file connection takes from the environment when its own field is absent (defaults, not secrets). */
 const INHERITED = [
   'SYNC_INTERVAL',
   'DIRSYNC_MAX_DEACTIVATIONS',
+  'DIRSYNC_MAX_GROUP_DELETES',
+  'DIRSYNC_MAX_MEMBER_REMOVALS',
+  'DIRSYNC_MAX_SOURCE_DROP',
   'SCIM_MAX_MEMBERS_PER_PATCH',
   'OKTA_FULL_SYNC_INTERVAL',
 ];

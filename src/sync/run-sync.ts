@@ -7,10 +7,11 @@ import type { AppState } from '../core/model/app-state.js';
 import type { DesiredState } from '../core/model/desired-state.js';
 import type { Directory } from '../core/model/directory.js';
 import { cloneAppState } from '../core/planner/apply-op.js';
-import type { DeactivationLimit } from '../core/planner/guards.js';
+import type { GuardLimit, GuardLimits } from '../core/planner/guards.js';
 import { countOps, type Plan, type PlanCounts } from '../core/planner/plan.js';
 import { planSync } from '../core/planner/plan-sync.js';
 import { DEFAULT_SCOPE, type Scope } from '../core/scope.js';
+import { checkSourceAnomaly, explainSourceAnomaly, type SourceAnomaly } from '../core/source-anomaly.js';
 import type { Clock } from '../clock.js';
 import type { Log } from '../logger.js';
 import { AppStateRepository } from '../store/app-state-repository.js';
@@ -45,8 +46,11 @@ export interface SyncRequest {
   readonly full: boolean;
   /** Pull and plan, write nothing (the mirror changes are rolled back). */
   readonly dryRun: boolean;
+  /** Lets this one run through the guards and the source-anomaly hold (`sync --allow-mass-deactivation`). */
   readonly allowMassDeactivation: boolean;
-  readonly deactivationLimit: DeactivationLimit;
+  readonly guards: GuardLimits;
+  /** `DIRSYNC_MAX_SOURCE_DROP`: how much of the mirror's users or groups one full read may lose. */
+  readonly maxSourceDrop: GuardLimit;
   /** A full read replaces an incremental one when the last full read is older than this; null: never. */
   readonly fullReadIntervalMs: number | null;
   readonly scope?: Scope;
@@ -79,6 +83,8 @@ export interface SyncOutcome {
    * the CLI to name people and say why; null when the run ended before planning.
    */
   readonly basis: PlanBasis | null;
+  /** Set when the run was held before writing anything because a full read lost too much (status `held`). */
+  readonly anomaly?: SourceAnomaly;
 }
 
 export interface PlanBasis {
@@ -129,9 +135,10 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
   });
   const runLog = log.child({ run: runId, connection: request.connectionId });
   const finish = async (
-    outcome: Omit<SyncOutcome, 'runId' | 'durationMs' | 'full' | 'appliedKinds' | 'basis'>,
+    outcome: Omit<SyncOutcome, 'runId' | 'durationMs' | 'full' | 'appliedKinds' | 'basis' | 'anomaly'>,
     appliedKinds: readonly string[] = [],
     basis: PlanBasis | null = null,
+    anomaly: SourceAnomaly | null = null,
   ): Promise<SyncOutcome> => {
     const end = clock.now();
     const result: SyncOutcome = {
@@ -141,13 +148,22 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       appliedKinds,
       basis,
       durationMs: end.getTime() - started.getTime(),
+      ...(anomaly === null ? {} : { anomaly }),
     };
     const runStatus = runStatusOf(outcome.status, request.signal);
     await runs.finish(
       runId,
       full ? 'full' : 'incremental',
       runStatus,
-      { status: outcome.status, planned: outcome.planned, applied: outcome.applied, failed: outcome.failed.length },
+      {
+        status: outcome.status,
+        planned: outcome.planned,
+        applied: outcome.applied,
+        failed: outcome.failed.length,
+        // Why it was held, for `status` and whoever reads the run later.
+        ...(outcome.plan?.rejected ? { held: outcome.plan.rejected.trips } : {}),
+        ...(anomaly === null ? {} : { anomaly: anomaly.drops }),
+      },
       outcome.error?.message ?? null,
       end.toISOString(),
     );
@@ -185,6 +201,26 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     // The connector may read everything where changes were asked for (an expired delta token): report what it did.
     full = read.result.full;
 
+    // Before anything is written: a full read that lost most of the directory is more likely a broken credential,
+    // scope or IdP than people leaving, and writing it would move the mirror and the cursor past the evidence.
+    if (read.result.full && !request.allowMassDeactivation) {
+      const anomaly = checkSourceAnomaly(
+        await mirror.counts(request.connectionId),
+        { users: read.delta.users.size, groups: read.delta.groups.size },
+        request.maxSourceDrop,
+      );
+      if (anomaly !== null) {
+        const message = `source anomaly: ${explainSourceAnomaly(anomaly)}; nothing was written, the next run reads again`;
+        runLog.warn({ drops: anomaly.drops }, 'read held as a source anomaly; nothing written');
+        return await finish(
+          { status: 'held', plan: null, planned: null, applied: null, failed: [], error: new Error(message) },
+          [],
+          null,
+          anomaly,
+        );
+      }
+    }
+
     const now = clock.now().toISOString();
     let directory: Directory;
     try {
@@ -206,7 +242,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     const plan = planSync(desired, appState, {
       connectionId: request.connectionId,
       invites: deps.invites !== null,
-      deactivationLimit: request.deactivationLimit,
+      guards: request.guards,
       allowMassDeactivation: request.allowMassDeactivation,
     });
     const planned = countOps(plan.ops);
@@ -218,7 +254,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       return await finish({ status: 'planned', plan, planned, applied: null, failed: [], error: null }, [], basis);
     }
     if (plan.rejected !== null) {
-      runLog.warn({ ...plan.rejected }, 'plan held by the mass-deactivation guard; nothing applied');
+      runLog.warn({ trips: plan.rejected.trips }, 'plan held by the guards; nothing applied');
       return await finish({ status: 'held', plan, planned, applied: null, failed: [], error: null }, [], basis);
     }
 

@@ -72,6 +72,9 @@ describe('the dirsync CLI on the sandbox directory (JSONL target, SQLite)', () =
       const held = await runCli(['sync'], guarded);
       expect(held.code).toBe(3);
       expect(held.stdout).toContain('dirsync sync --allow-mass-deactivation');
+      expect(held.stdout).toMatch(
+        /would deactivate \d+ of \d+ active app users, more than the limit of \d+ \(DIRSYNC_MAX_DEACTIVATIONS\)/,
+      );
       expect(lines(env['APP_JSONL_PATH']!).length).toBe(before);
       const allowed = await runCli(['sync', '--allow-mass-deactivation'], guarded);
       expect(allowed.code).toBe(0);

@@ -39,13 +39,30 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
   const smtp = new SmtpTestServer();
   let scimUrl: string;
   let smtpUrl: string;
+  /** SCIM writes of one uninterrupted first sync: user creates, then group creates and member PATCHes. */
+  let totalWrites = 0;
 
   beforeAll(async () => {
     assertBuilt();
     file = await writeSandboxDirectoryFile(directory);
     scimUrl = await scim.start();
     smtpUrl = (await smtp.start()).url;
-  });
+    // Measure the writes of a whole run once, so kill points cover every kind of op, not only user creates.
+    const database = await createTestDatabase('sqlite', 'crash_count');
+    try {
+      const env = {
+        DATABASE_URL: database.url,
+        DIRSYNC_SANDBOX_FILE: file.path,
+        APP_SCIM_URL: scimUrl,
+        APP_SCIM_TOKEN: TOKEN,
+      };
+      const result = await runCli(['sync'], env);
+      if (result.code !== 0) throw new Error(`the counting run failed: ${result.stderr}`);
+      totalWrites = scim.requests().filter((request) => request.method !== 'GET').length;
+    } finally {
+      await database.destroy();
+    }
+  }, 120_000);
   afterAll(async () => {
     await scim.stop();
     await smtp.stop();
@@ -75,14 +92,20 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
       };
       try {
         const roll = random();
-        // ~620 SCIM writes (500-odd creates, 12 groups, their member PATCHes) and ~430 invites per full run.
+        // Any SCIM write of the run (user creates, group creates, member PATCHes) or any invite.
         const kill: KillPoint =
           roll < 0.45
-            ? { kind: 'scim-write-landed', at: 1 + Math.floor(random() * activeCount) }
+            ? { kind: 'scim-write-landed', at: 1 + Math.floor(random() * totalWrites) }
             : roll < 0.7
-              ? { kind: 'scim-write-in-flight', at: 1 + Math.floor(random() * activeCount) }
+              ? { kind: 'scim-write-in-flight', at: 1 + Math.floor(random() * totalWrites) }
               : { kind: 'smtp-message', at: 1 + Math.floor(random() * (activeCount - 1)) };
         const context = `seed ${seed}, ${dialect}, kill at ${kill.kind} #${kill.at}`;
+        // A long run (DIRSYNC_CRASH_ITERATIONS set) reports each kill point, for its figures.
+        if (process.env['DIRSYNC_CRASH_ITERATIONS'] !== undefined) {
+          const phase =
+            kill.kind === 'smtp-message' ? 'invite' : kill.at > activeCount ? 'group or membership' : 'user';
+          console.log(`crash ${iteration}: ${context} of ${totalWrites} (${phase})`);
+        }
 
         const { child, done } = startCli(['sync'], env);
         let writes = 0;

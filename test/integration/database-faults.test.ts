@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { DEFAULT_DEACTIVATION_LIMIT } from '../../src/core/planner/guards.js';
+import { DEFAULT_GUARD_LIMITS } from '../../src/core/planner/guards.js';
+import { DEFAULT_MAX_SOURCE_DROP } from '../../src/core/source-anomaly.js';
 import { createDb } from '../../src/store/create-db.js';
 import { DatabaseError } from '../../src/store/database-error.js';
 import type { Database } from '../../src/store/database.js';
@@ -69,7 +70,8 @@ describe('a full SQLite disk fails the run with one message naming SQLITE_FULL',
         full: false,
         dryRun: false,
         allowMassDeactivation: false,
-        deactivationLimit: DEFAULT_DEACTIVATION_LIMIT,
+        guards: DEFAULT_GUARD_LIMITS,
+        maxSourceDrop: DEFAULT_MAX_SOURCE_DROP,
         fullReadIntervalMs: null,
         owner: 'database-faults test',
         leaseMs: 60_000,

@@ -5,7 +5,8 @@ import { ConnectorError } from '../../connectors/connector-error.js';
 import { OktaConnector } from '../../connectors/okta/okta-connector.js';
 import { parseOktaConfig } from '../../connectors/okta/okta-config.js';
 import { systemClock } from '../../src/clock.js';
-import { DEFAULT_DEACTIVATION_LIMIT } from '../../src/core/planner/guards.js';
+import { DEFAULT_GUARD_LIMITS } from '../../src/core/planner/guards.js';
+import { DEFAULT_MAX_SOURCE_DROP } from '../../src/core/source-anomaly.js';
 import { MemoryMailer } from '../../src/invites/memory-mailer.js';
 import { runSync } from '../../src/sync/run-sync.js';
 import { OktaCaTrustingRequestExecutor } from '../emulators/okta/okta-ca-trusting-request-executor.js';
@@ -181,7 +182,8 @@ describe.each(DIALECTS)('a forged Okta next link during a sync on %s', (dialect)
           full: false,
           dryRun: false,
           allowMassDeactivation: false,
-          deactivationLimit: DEFAULT_DEACTIVATION_LIMIT,
+          guards: DEFAULT_GUARD_LIMITS,
+          maxSourceDrop: DEFAULT_MAX_SOURCE_DROP,
           fullReadIntervalMs: null,
         },
         {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { DEFAULT_DEACTIVATION_LIMIT } from '../../src/core/planner/guards.js';
+import { DEFAULT_GUARD_LIMITS } from '../../src/core/planner/guards.js';
+import { DEFAULT_MAX_SOURCE_DROP } from '../../src/core/source-anomaly.js';
 import { runSync, type SyncRequest } from '../../src/sync/run-sync.js';
 import { TargetError } from '../../src/targets/target-error.js';
 import { MemoryAppTarget } from '../support/memory-app-target.js';
@@ -45,7 +46,8 @@ describe.each(DIALECTS)('sync path on %s', (dialect) => {
         full: false,
         dryRun: false,
         allowMassDeactivation: false,
-        deactivationLimit: DEFAULT_DEACTIVATION_LIMIT,
+        guards: DEFAULT_GUARD_LIMITS,
+        maxSourceDrop: DEFAULT_MAX_SOURCE_DROP,
         fullReadIntervalMs: null,
         ...overrides,
       },
@@ -151,12 +153,48 @@ describe.each(DIALECTS)('sync path on %s', (dialect) => {
     await sync();
     for (let i = 0; i < 12; i++) connector.users.delete(`p${i}`);
     const before = app.writes.length;
-    const held = await sync();
+    // 12 of 15 gone is also a source anomaly: let the read through to reach the deactivation guard.
+    const held = await sync({ maxSourceDrop: { kind: 'share', percent: 100 } });
     expect(held.status).toBe('held');
-    expect(held.plan?.rejected).toMatchObject({ deactivations: 12, limit: 10 });
+    expect(held.plan?.rejected).toEqual({
+      trips: [{ guard: 'deactivations', count: 12, limit: 10, activeAppUsers: 14 }],
+    });
     expect(app.writes.length).toBe(before);
     const allowed = await sync({ allowMassDeactivation: true });
     expect(allowed.applied?.deactivated).toBe(12);
+  });
+
+  it('holds a full read that lost most of the users before writing anything, and lets it through when allowed', async () => {
+    for (let i = 0; i < 37; i++) connector.user(`p${i}`);
+    await sync();
+    const cursor = () =>
+      database.db.selectFrom('cursors').select('value').where('connection_id', '=', connectionId).executeTakeFirst();
+    const cursorBefore = await cursor();
+    for (let i = 0; i < 13; i++) connector.users.delete(`p${i}`); // 13 of 40: more than 30%
+    const before = app.writes.length;
+    const held = await sync();
+    expect(held.status).toBe('held');
+    expect(held.plan).toBeNull();
+    expect(held.anomaly).toEqual({ drops: [{ resource: 'users', before: 40, after: 27, limit: 12 }] });
+    expect(held.error?.message).toContain('users dropped from 40 to 27');
+    expect(app.writes.length).toBe(before);
+    expect(await cursor()).toEqual(cursorBefore);
+    const mirrored = await database.db
+      .selectFrom('idp_users')
+      .select('id')
+      .where('connection_id', '=', connectionId)
+      .execute();
+    expect(mirrored).toHaveLength(40);
+    const run = await database.db
+      .selectFrom('runs')
+      .select(['status', 'error'])
+      .where('id', '=', held.runId)
+      .executeTakeFirstOrThrow();
+    expect(run.status).toBe('held');
+    expect(run.error).toContain('source anomaly: users dropped from 40 to 27');
+    const allowed = await sync({ allowMassDeactivation: true });
+    expect(allowed.status).toBe('succeeded');
+    expect(allowed.applied?.deactivated).toBe(13);
   });
 
   it('fails a rejected op, goes on with the rest and retries it on the next run', async () => {

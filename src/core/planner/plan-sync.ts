@@ -3,7 +3,7 @@ import type { DesiredState } from '../model/desired-state.js';
 import { diffGroups } from './diff-groups.js';
 import { diffMemberships } from './diff-memberships.js';
 import { diffUsers } from './diff-users.js';
-import { checkMassDeactivation, type DeactivationLimit } from './guards.js';
+import { checkGuards, type GuardLimits } from './guards.js';
 import { keyOps } from './key-ops.js';
 import type { PlannedOp } from './op.js';
 import { orderOps } from './order-ops.js';
@@ -13,7 +13,9 @@ export interface PlanOptions {
   readonly connectionId: string;
   /** Whether users created by this plan are owed an invite (`INVITE_MODE` and an SMTP server). */
   readonly invites: boolean;
-  readonly deactivationLimit: DeactivationLimit;
+  /** The guards' limits (`DEFAULT_GUARD_LIMITS` unless configured). */
+  readonly guards: GuardLimits;
+  /** `sync --allow-mass-deactivation`: the operator approves this plan whatever guards it trips. */
   readonly allowMassDeactivation: boolean;
 }
 
@@ -29,8 +31,8 @@ export function planSync(desired: DesiredState, app: AppState, options: PlanOpti
     ...inviteOps(desired, app, options.invites),
   ];
   const ordered = keyOps(orderOps(planned), app, options.connectionId);
-  const rejection = checkMassDeactivation(ordered, app, options.deactivationLimit);
-  return { ops: ordered, rejected: rejection !== null && !options.allowMassDeactivation ? rejection : null };
+  const trips = options.allowMassDeactivation ? [] : checkGuards(ordered, app, options.guards);
+  return { ops: ordered, rejected: trips.length > 0 ? { trips } : null };
 }
 
 // Invites still owed from earlier runs (created, then the process died before the mail went out), and the

@@ -1,11 +1,38 @@
 import type { Op } from './op.js';
 
-/** Why a plan must not be applied as it is. */
+/** One guard a plan trips (DESIGN "Safety", "Guards"): what it would do, and the limit it exceeds. */
+export type GuardTrip =
+  | {
+      /** `DIRSYNC_MAX_DEACTIVATIONS`. */
+      readonly guard: 'deactivations';
+      readonly count: number;
+      readonly limit: number;
+      readonly activeAppUsers: number;
+    }
+  | {
+      /** `DIRSYNC_MAX_GROUP_DELETES`. */
+      readonly guard: 'group-deletes';
+      readonly count: number;
+      readonly limit: number;
+      readonly appGroups: number;
+    }
+  | {
+      /** `DIRSYNC_MAX_MEMBER_REMOVALS`, for one group. */
+      readonly guard: 'member-removals';
+      /** The group's IdP id (its `externalId`) and its name in the app. */
+      readonly groupId: string;
+      readonly groupName: string;
+      readonly count: number;
+      readonly limit: number;
+      /** The group's members in the app before the plan. */
+      readonly members: number;
+    };
+
+export type GuardName = GuardTrip['guard'];
+
+/** Why a plan must not be applied as it is: every guard it trips (never empty). */
 export interface PlanRejection {
-  readonly reason: 'mass-deactivation';
-  readonly deactivations: number;
-  readonly limit: number;
-  readonly activeAppUsers: number;
+  readonly trips: readonly GuardTrip[];
 }
 
 /** The ordered writes that bring the app to the desired state. Returned, never thrown: guards say `rejected`. */

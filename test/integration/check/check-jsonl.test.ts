@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,24 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * Whether the unprivileged user can run the driver at all: a checkout inside a directory only root may enter
+ * (CI clones into a `mktemp -d` folder, mode 700) leaves `nobody` without the project's files.
+ */
+function unprivilegedCanRun(): boolean {
+  if (process.getuid?.() !== 0) return true;
+  try {
+    execFileSync(process.execPath, ['-e', `require('node:fs').accessSync(${JSON.stringify(VITE_NODE)})`], {
+      uid: NOBODY,
+      gid: NOBODY,
+      stdio: 'ignore',
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * `checkJsonl` as a user who may not write everywhere: root may, so as root it runs in a child process as
@@ -87,7 +105,20 @@ describe('checkJsonl', () => {
     });
   });
 
-  it('fails when the directory is not writable, saying what to fix', async () => {
+  it('fails when the path runs through a file, for any user (root included)', async () => {
+    const blocker = join(dir, 'not-a-folder');
+    writeFileSync(blocker, 'x');
+
+    const result = await checkJsonl(join(blocker, 'out', 'changes.jsonl'));
+
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(
+      /^APP_JSONL_PATH .* lies under .*not-a-folder, which is not a directory|cannot be inspected \(ENOTDIR\)/,
+    );
+  });
+
+  // Root writes everywhere: the permission case needs an unprivileged user who can reach the project's files.
+  it.skipIf(!unprivilegedCanRun())('fails when the directory is not writable, saying what to fix', async () => {
     const locked = join(dir, 'locked');
     mkdirSync(locked);
     chmodSync(locked, 0o555);

@@ -128,19 +128,36 @@ describe('planJson', () => {
     });
   });
 
-  it('says why a guard would hold the plan', () => {
-    const rejected = { reason: 'mass-deactivation' as const, deactivations: 40, limit: 30, activeAppUsers: 120 };
+  it('says why the guards would hold the plan: every trip with its line', () => {
+    const deactivations = { guard: 'deactivations' as const, count: 40, limit: 30, activeAppUsers: 120 };
+    const removals = {
+      guard: 'member-removals' as const,
+      groupId: '00g-sales',
+      groupName: 'Sales',
+      count: 6,
+      limit: 5,
+      members: 10,
+    };
     const doc = planJson({
       connection: 'acme',
       source: 'sandbox',
       full: false,
       explanations: [],
       counts: countOps([]),
-      rejected,
+      rejected: { trips: [deactivations, removals] },
     });
     expect(doc.held).toEqual({
-      ...rejected,
-      message: 'would deactivate 40 of 120 active app users, more than the limit of 30',
+      trips: [
+        {
+          ...deactivations,
+          message: 'would deactivate 40 of 120 active app users, more than the limit of 30 (DIRSYNC_MAX_DEACTIVATIONS)',
+        },
+        {
+          ...removals,
+          message:
+            'would remove 6 of 10 members from group Sales (00g-sales), more than the limit of 5 (DIRSYNC_MAX_MEMBER_REMOVALS)',
+        },
+      ],
     });
   });
 });

@@ -7,7 +7,7 @@ import type { DirectoryGroup } from '../../../src/core/model/directory-group.js'
 import type { DirectoryUser, UserAttributes } from '../../../src/core/model/directory-user.js';
 import type { Directory } from '../../../src/core/model/directory.js';
 import { applyOp, cloneAppState, type MutableAppState } from '../../../src/core/planner/apply-op.js';
-import { DEFAULT_DEACTIVATION_LIMIT } from '../../../src/core/planner/guards.js';
+import { DEFAULT_GUARD_LIMITS } from '../../../src/core/planner/guards.js';
 import type { Op, OpKind } from '../../../src/core/planner/op.js';
 import { planSync, type PlanOptions } from '../../../src/core/planner/plan-sync.js';
 import type { Plan } from '../../../src/core/planner/plan.js';
@@ -131,7 +131,7 @@ export function planOptions(overrides: Partial<PlanOptions> = {}): PlanOptions {
   return {
     connectionId: CONNECTION,
     invites: true,
-    deactivationLimit: DEFAULT_DEACTIVATION_LIMIT,
+    guards: DEFAULT_GUARD_LIMITS,
     allowMassDeactivation: false,
     ...overrides,
   };

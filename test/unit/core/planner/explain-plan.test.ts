@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { desiredStateOf } from '../../../../src/core/desired-state.js';
 import { explainOp } from '../../../../src/core/planner/explain-op.js';
 import { explainPlan, explainRejection } from '../../../../src/core/planner/explain-plan.js';
+import { DEFAULT_GUARD_LIMITS } from '../../../../src/core/planner/guards.js';
+import type { GuardTrip } from '../../../../src/core/planner/plan.js';
 import { DEFAULT_SCOPE } from '../../../../src/core/scope.js';
 import { appStateOf, appUser, directoryOf, directoryUser, plan } from '../builders.js';
 
@@ -13,7 +15,9 @@ describe('explainPlan', () => {
     });
     const app = appStateOf({ users: ids.map((id) => appUser(id)) });
     const desired = desiredStateOf(directory, DEFAULT_SCOPE);
-    const held = plan(desired, app, { deactivationLimit: { kind: 'count', count: 5 } });
+    const held = plan(desired, app, {
+      guards: { ...DEFAULT_GUARD_LIMITS, deactivations: { kind: 'count', count: 5 } },
+    });
     expect(held.rejected).not.toBeNull();
     const context = { idpName: 'Okta', directory, app, desired };
     const explanations = explainPlan(held, context);
@@ -24,9 +28,30 @@ describe('explainPlan', () => {
 });
 
 describe('explainRejection', () => {
-  it('says how many deactivations against which limit, in one line without advice', () => {
-    const text = explainRejection({ reason: 'mass-deactivation', deactivations: 40, limit: 30, activeAppUsers: 120 });
-    expect(text).toBe('would deactivate 40 of 120 active app users, more than the limit of 30');
-    expect(text).not.toContain('\n');
+  const cases: { trip: GuardTrip; line: string }[] = [
+    {
+      trip: { guard: 'deactivations', count: 40, limit: 30, activeAppUsers: 120 },
+      line: 'would deactivate 40 of 120 active app users, more than the limit of 30 (DIRSYNC_MAX_DEACTIVATIONS)',
+    },
+    {
+      trip: { guard: 'group-deletes', count: 6, limit: 5, appGroups: 12 },
+      line: 'would delete 6 of 12 app groups, more than the limit of 5 (DIRSYNC_MAX_GROUP_DELETES)',
+    },
+    {
+      trip: { guard: 'member-removals', groupId: '00g-sales', groupName: 'Sales', count: 6, limit: 5, members: 10 },
+      line:
+        'would remove 6 of 10 members from group Sales (00g-sales), more than the limit of 5 ' +
+        '(DIRSYNC_MAX_MEMBER_REMOVALS)',
+    },
+  ];
+
+  it.each(cases)('says what $trip.guard would do, against which limit, naming the variable', ({ trip, line }) => {
+    expect(explainRejection({ trips: [trip] })).toEqual([line]);
+  });
+
+  it('gives one line per trip, in the order of the trips, none with a line break', () => {
+    const lines = explainRejection({ trips: cases.map((c) => c.trip) });
+    expect(lines).toEqual(cases.map((c) => c.line));
+    for (const line of lines) expect(line).not.toContain('\n');
   });
 });

@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_DEACTIVATION_LIMIT,
-  MIN_SHARE_LIMIT,
-  checkMassDeactivation,
-  deactivationLimitFor,
+  DEFAULT_GUARD_LIMITS,
+  GUARD_VARIABLES,
+  MIN_DEACTIVATIONS_LIMIT,
+  MIN_GROUP_DELETES_LIMIT,
+  MIN_GUARDED_GROUP_SIZE,
+  checkDeactivations,
+  checkGroupDeletes,
+  checkGuards,
+  checkMemberRemovals,
+  limitFor,
+  type GuardLimit,
 } from '../../../../src/core/planner/guards.js';
 import type { Op } from '../../../../src/core/planner/op.js';
-import { appStateOf, appUser, desiredOf, desiredUser, opsOfKind, plan } from '../builders.js';
+import { appGroup, appStateOf, appUser, desiredGroup, desiredOf, desiredUser, opsOfKind, plan } from '../builders.js';
 
 const ids = (count: number, prefix = 'u') =>
   Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
@@ -21,136 +28,91 @@ function scenario(active: number, gone: number, inactive = 0) {
   return { app, desired };
 }
 
-function deactivations(count: number): Op[] {
-  return ids(count).map((id) => ({ kind: 'user.deactivate', key: `user.deactivate:c:${id}@1`, externalId: id }));
+/** An app with `groups` groups of which the directory lost `gone`. */
+function groupScenario(groups: number, gone: number) {
+  const groupIds = ids(groups, 'g');
+  const app = appStateOf({ groups: groupIds.map((id) => appGroup(id)) });
+  const desired = desiredOf({ groups: groupIds.slice(gone).map((id) => desiredGroup(id)) });
+  return { app, desired };
 }
 
-describe('deactivationLimitFor', () => {
-  it('defaults to 25% of the active app users', () => {
-    expect(DEFAULT_DEACTIVATION_LIMIT).toEqual({ kind: 'share', percent: 25 });
+/** One group "g" of `members` people (all staying in the app) of which `removed` left the group. */
+function memberScenario(members: number, removed: number) {
+  const userIds = ids(members);
+  const app = appStateOf({
+    users: userIds.map((id) => appUser(id)),
+    groups: [appGroup('g', { displayName: 'Sales' })],
+    members: { g: userIds },
+  });
+  const desired = desiredOf({
+    users: userIds.map((id) => desiredUser(id)),
+    groups: [desiredGroup('g', userIds.slice(removed), 'Sales')],
+  });
+  return { app, desired };
+}
+
+const count = (n: number): GuardLimit => ({ kind: 'count', count: n });
+const share = (percent: number): GuardLimit => ({ kind: 'share', percent });
+
+describe('the guards’ defaults and limits', () => {
+  it('defaults to 25% of active users, 25% of groups, 50% of a group’s members', () => {
+    expect(DEFAULT_GUARD_LIMITS).toEqual({
+      deactivations: share(25),
+      groupDeletes: share(25),
+      memberRemovals: share(50),
+    });
+    expect([MIN_DEACTIVATIONS_LIMIT, MIN_GROUP_DELETES_LIMIT, MIN_GUARDED_GROUP_SIZE]).toEqual([10, 5, 10]);
   });
 
   it.each([
-    [0, 10],
-    [4, 10],
-    [40, 10],
-    [43, 10],
-    [44, 11],
-    [100, 25],
-    [101, 25],
-    [1000, 250],
-  ])('with %i active app users allows %i deactivations by default (25%, never below 10)', (active, limit) => {
-    expect(deactivationLimitFor(DEFAULT_DEACTIVATION_LIMIT, active)).toBe(limit);
+    { limit: share(25), total: 100, floor: 10, max: 25 },
+    { limit: share(25), total: 39, floor: 10, max: 10 },
+    { limit: share(25), total: 44, floor: 10, max: 11 },
+    { limit: share(1), total: 200, floor: 10, max: 10 },
+    { limit: share(25), total: 12, floor: 5, max: 5 },
+    { limit: share(50), total: 9, floor: 0, max: 4 },
+    { limit: count(3), total: 1000, floor: 10, max: 3 },
+    { limit: count(50), total: 4, floor: 10, max: 50 },
+    { limit: count(0), total: 100, floor: 10, max: 0 },
+  ])('$limit.kind $limit of $total (floor $floor) allows $max', ({ limit, total, floor, max }) => {
+    expect(limitFor(limit, total, floor)).toBe(max);
   });
 
-  it('never lets a share fall below 10', () => {
-    expect(MIN_SHARE_LIMIT).toBe(10);
-    expect(deactivationLimitFor({ kind: 'share', percent: 1 }, 200)).toBe(10);
-  });
-
-  it('takes a count limit as it is, even below the share floor', () => {
-    expect(deactivationLimitFor({ kind: 'count', count: 3 }, 1000)).toBe(3);
-    expect(deactivationLimitFor({ kind: 'count', count: 50 }, 4)).toBe(50);
-    expect(deactivationLimitFor({ kind: 'count', count: 0 }, 100)).toBe(0);
-  });
-});
-
-describe('checkMassDeactivation', () => {
-  const app100 = appStateOf({ users: ids(100).map((id) => appUser(id)) });
-
-  it('allows exactly as many deactivations as the limit', () => {
-    expect(checkMassDeactivation(deactivations(25), app100, DEFAULT_DEACTIVATION_LIMIT)).toBeNull();
-  });
-
-  it('rejects one deactivation above the limit, saying how many, the limit and the active app users', () => {
-    expect(checkMassDeactivation(deactivations(26), app100, DEFAULT_DEACTIVATION_LIMIT)).toEqual({
-      reason: 'mass-deactivation',
-      deactivations: 26,
-      limit: 25,
-      activeAppUsers: 100,
-    });
-  });
-
-  it('counts only the active app users for a share', () => {
-    const app = appStateOf({
-      users: [...ids(40).map((id) => appUser(id)), ...ids(60, 'x').map((id) => appUser(id, { active: false }))],
-    });
-    expect(checkMassDeactivation(deactivations(11), app, { kind: 'share', percent: 25 })).toMatchObject({
-      limit: 10,
-      activeAppUsers: 40,
-    });
-  });
-
-  it('counts only deactivations, not other ops', () => {
-    const others: Op[] = ids(50).map((id) => ({
-      kind: 'user.update',
-      key: `user.update:c:${id}@1`,
-      externalId: id,
-      changes: { givenName: 'x' },
-    }));
-    expect(
-      checkMassDeactivation([...others, ...deactivations(10)], appStateOf(), DEFAULT_DEACTIVATION_LIMIT),
-    ).toBeNull();
-  });
-
-  it('honours a count limit: at the count allowed, above rejected', () => {
-    expect(checkMassDeactivation(deactivations(3), app100, { kind: 'count', count: 3 })).toBeNull();
-    expect(checkMassDeactivation(deactivations(4), app100, { kind: 'count', count: 3 })).toMatchObject({
-      deactivations: 4,
-      limit: 3,
+  it('names the variable that raises each guard', () => {
+    expect(GUARD_VARIABLES).toEqual({
+      deactivations: 'DIRSYNC_MAX_DEACTIVATIONS',
+      'group-deletes': 'DIRSYNC_MAX_GROUP_DELETES',
+      'member-removals': 'DIRSYNC_MAX_MEMBER_REMOVALS',
     });
   });
 });
 
-describe('planSync: the mass-deactivation guard', () => {
-  it('lets through a plan that deactivates exactly 25% of the active app users', () => {
-    const { app, desired } = scenario(100, 25);
+describe('planSync: the deactivation guard (DIRSYNC_MAX_DEACTIVATIONS)', () => {
+  it.each([
+    { active: 100, gone: 25, inactive: 0, held: false },
+    { active: 100, gone: 26, inactive: 0, held: true },
+    { active: 10, gone: 10, inactive: 0, held: false },
+    { active: 11, gone: 11, inactive: 0, held: true },
+    { active: 44, gone: 11, inactive: 100, held: false },
+    { active: 44, gone: 12, inactive: 100, held: true },
+  ])('$gone of $active active users (and $inactive inactive) gone: held $held', ({ active, gone, inactive, held }) => {
+    const { app, desired } = scenario(active, gone, inactive);
     const result = plan(desired, app);
-    expect(result.rejected).toBeNull();
-    expect(opsOfKind(result.ops, 'user.deactivate')).toHaveLength(25);
+    const max = Math.max(10, Math.floor(active / 4));
+    expect(result.rejected).toEqual(
+      held ? { trips: [{ guard: 'deactivations', count: gone, limit: max, activeAppUsers: active }] } : null,
+    );
+    // A held plan still lists its ops: the operator sees who would go.
+    expect(opsOfKind(result.ops, 'user.deactivate')).toHaveLength(gone);
   });
 
-  it('rejects a plan that deactivates more than 25% of the active app users, and still lists its ops', () => {
-    const { app, desired } = scenario(100, 26);
-    const result = plan(desired, app);
-    expect(result.rejected).toEqual({ reason: 'mass-deactivation', deactivations: 26, limit: 25, activeAppUsers: 100 });
-    expect(opsOfKind(result.ops, 'user.deactivate')).toHaveLength(26);
-  });
-
-  it('lets a small app lose up to 10 people at once', () => {
-    const { app, desired } = scenario(10, 10);
-    expect(plan(desired, app).rejected).toBeNull();
-  });
-
-  it('rejects 11 deactivations in an app of 11 active users', () => {
-    const { app, desired } = scenario(11, 11);
-    expect(plan(desired, app).rejected).toEqual({
-      reason: 'mass-deactivation',
-      deactivations: 11,
-      limit: 10,
-      activeAppUsers: 11,
-    });
-  });
-
-  it('does not count inactive app users towards the share', () => {
-    const { app, desired } = scenario(44, 12, 100);
-    expect(plan(desired, app).rejected).toMatchObject({ limit: 11, activeAppUsers: 44, deactivations: 12 });
-  });
-
-  it('lets the plan through with allowMassDeactivation', () => {
-    const { app, desired } = scenario(100, 100);
-    const result = plan(desired, app, { allowMassDeactivation: true });
-    expect(result.rejected).toBeNull();
-    expect(opsOfKind(result.ops, 'user.deactivate')).toHaveLength(100);
-  });
-
-  it('honours a count limit from the options', () => {
+  it('honours a count: at the count allowed, one above held', () => {
     const { app, desired } = scenario(100, 6);
-    expect(plan(desired, app, { deactivationLimit: { kind: 'count', count: 6 } }).rejected).toBeNull();
-    expect(plan(desired, app, { deactivationLimit: { kind: 'count', count: 5 } }).rejected).toMatchObject({
-      deactivations: 6,
-      limit: 5,
-    });
+    const guards = (n: number) => ({ ...DEFAULT_GUARD_LIMITS, deactivations: count(n) });
+    expect(plan(desired, app, { guards: guards(6) }).rejected).toBeNull();
+    expect(plan(desired, app, { guards: guards(5) }).rejected?.trips).toEqual([
+      { guard: 'deactivations', count: 6, limit: 5, activeAppUsers: 100 },
+    ]);
   });
 
   it('is not tripped by creates, updates or reactivations', () => {
@@ -159,5 +121,123 @@ describe('planSync: the mass-deactivation guard', () => {
       users: [...ids(20, 'x').map((id) => desiredUser(id)), ...ids(50).map((id) => desiredUser(id))],
     });
     expect(plan(desired, app).rejected).toBeNull();
+  });
+
+  it('counts only deactivations among the ops', () => {
+    const updates: Op[] = ids(50).map((id) => ({
+      kind: 'user.update',
+      key: `user.update:c:${id}@1`,
+      externalId: id,
+      changes: { givenName: 'x' },
+    }));
+    expect(checkDeactivations(updates, appStateOf(), count(0))).toEqual([]);
+  });
+});
+
+describe('planSync: the group-delete guard (DIRSYNC_MAX_GROUP_DELETES)', () => {
+  it.each([
+    { groups: 12, gone: 5, held: false, limit: 5 },
+    { groups: 12, gone: 6, held: true, limit: 5 },
+    { groups: 4, gone: 4, held: false, limit: 5 },
+    { groups: 5, gone: 5, held: false, limit: 5 },
+    { groups: 6, gone: 6, held: true, limit: 5 },
+    { groups: 40, gone: 10, held: false, limit: 10 },
+    { groups: 40, gone: 11, held: true, limit: 10 },
+  ])('$gone of $groups app groups gone: held $held', ({ groups, gone, held, limit }) => {
+    const { app, desired } = groupScenario(groups, gone);
+    const result = plan(desired, app);
+    expect(result.rejected).toEqual(
+      held ? { trips: [{ guard: 'group-deletes', count: gone, limit, appGroups: groups }] } : null,
+    );
+    expect(opsOfKind(result.ops, 'group.delete')).toHaveLength(gone);
+  });
+
+  it('holds every group delete of a directory that answered users but no groups', () => {
+    const { app, desired } = groupScenario(12, 12);
+    expect(plan(desired, app).rejected?.trips).toEqual([
+      { guard: 'group-deletes', count: 12, limit: 5, appGroups: 12 },
+    ]);
+  });
+
+  it('honours a count', () => {
+    const { app, desired } = groupScenario(100, 3);
+    const guards = (n: number) => ({ ...DEFAULT_GUARD_LIMITS, groupDeletes: count(n) });
+    expect(plan(desired, app, { guards: guards(3) }).rejected).toBeNull();
+    expect(plan(desired, app, { guards: guards(2) }).rejected).not.toBeNull();
+    expect(checkGroupDeletes([], appStateOf(), count(0))).toEqual([]);
+  });
+});
+
+describe('planSync: the member-removal guard (DIRSYNC_MAX_MEMBER_REMOVALS)', () => {
+  it.each([
+    { members: 9, removed: 9, held: false, limit: 4 },
+    { members: 10, removed: 5, held: false, limit: 5 },
+    { members: 10, removed: 6, held: true, limit: 5 },
+    { members: 11, removed: 6, held: true, limit: 5 },
+    { members: 20, removed: 10, held: false, limit: 10 },
+    { members: 20, removed: 11, held: true, limit: 10 },
+  ])('$removed of $members members removed from one group: held $held', ({ members, removed, held, limit }) => {
+    const { app, desired } = memberScenario(members, removed);
+    const result = plan(desired, app);
+    expect(result.rejected).toEqual(
+      held
+        ? { trips: [{ guard: 'member-removals', groupId: 'g', groupName: 'Sales', count: removed, limit, members }] }
+        : null,
+    );
+  });
+
+  it('applies a count to every group, small ones included', () => {
+    const { app, desired } = memberScenario(4, 3);
+    const guards = (n: number) => ({ ...DEFAULT_GUARD_LIMITS, memberRemovals: count(n) });
+    expect(plan(desired, app, { guards: guards(3) }).rejected).toBeNull();
+    expect(plan(desired, app, { guards: guards(2) }).rejected?.trips).toEqual([
+      { guard: 'member-removals', groupId: 'g', groupName: 'Sales', count: 3, limit: 2, members: 4 },
+    ]);
+  });
+
+  it('names each group that trips, in id order, and adds removals of one group across ops', () => {
+    const members = ids(12);
+    const app = appStateOf({
+      groups: [appGroup('b', { displayName: 'Bravo' }), appGroup('a', { displayName: 'Alpha' })],
+      members: { a: members, b: members },
+    });
+    const remove = (group: string, users: readonly string[], n: number): Op => ({
+      kind: 'members.remove',
+      key: `members.remove:c:${group}@${n}`,
+      groupExternalId: group,
+      userExternalIds: users,
+    });
+    const ops = [remove('b', members.slice(0, 4), 1), remove('b', members.slice(4, 7), 2), remove('a', members, 3)];
+    expect(checkMemberRemovals(ops, app, share(50))).toEqual([
+      { guard: 'member-removals', groupId: 'a', groupName: 'Alpha', count: 12, limit: 6, members: 12 },
+      { guard: 'member-removals', groupId: 'b', groupName: 'Bravo', count: 7, limit: 6, members: 12 },
+    ]);
+  });
+});
+
+describe('checkGuards: every trip at once', () => {
+  it('lists deactivations, group deletes and member removals together', () => {
+    const users = ids(12);
+    const groups = ids(6, 'g');
+    const app = appStateOf({
+      users: users.map((id) => appUser(id)),
+      groups: [appGroup('team', { displayName: 'Team' }), ...groups.map((id) => appGroup(id))],
+      members: { team: users },
+    });
+    const desired = desiredOf({ groups: [desiredGroup('team', [], 'Team')] });
+    const result = plan(desired, app);
+    expect(result.rejected?.trips.map((trip) => trip.guard)).toEqual([
+      'deactivations',
+      'group-deletes',
+      'member-removals',
+    ]);
+    expect(checkGuards(result.ops, app, DEFAULT_GUARD_LIMITS)).toEqual(result.rejected?.trips);
+  });
+
+  it('lets every guard through with allowMassDeactivation, and keeps the ops', () => {
+    const { app, desired } = scenario(100, 100);
+    const result = plan(desired, app, { allowMassDeactivation: true });
+    expect(result.rejected).toBeNull();
+    expect(opsOfKind(result.ops, 'user.deactivate')).toHaveLength(100);
   });
 });

@@ -17,7 +17,14 @@ import {
   type MutableAppState,
   type StateEffect,
 } from '../../../../src/core/planner/apply-op.js';
-import { deactivationLimitFor, type DeactivationLimit } from '../../../../src/core/planner/guards.js';
+import {
+  MIN_DEACTIVATIONS_LIMIT,
+  MIN_GROUP_DELETES_LIMIT,
+  MIN_GUARDED_GROUP_SIZE,
+  limitFor,
+  type GuardLimit,
+  type GuardLimits,
+} from '../../../../src/core/planner/guards.js';
 import { OP_PHASES, opSubject, type Op, type OpKind } from '../../../../src/core/planner/op.js';
 import { planSync, type PlanOptions } from '../../../../src/core/planner/plan-sync.js';
 import type { Scope } from '../../../../src/core/scope.js';
@@ -257,10 +264,16 @@ const inSyncArb: fc.Arbitrary<[DesiredState, AppState]> = desiredArb.chain((desi
     ]);
 });
 
-const limitArb: fc.Arbitrary<DeactivationLimit> = fc.oneof(
+const limitArb: fc.Arbitrary<GuardLimit> = fc.oneof(
   fc.record({ kind: fc.constant('count' as const), count: fc.integer({ min: 0, max: 12 }) }),
   fc.record({ kind: fc.constant('share' as const), percent: fc.integer({ min: 1, max: 100 }) }),
 );
+
+const guardsArb: fc.Arbitrary<GuardLimits> = fc.record({
+  deactivations: limitArb,
+  groupDeletes: limitArb,
+  memberRemovals: limitArb,
+});
 
 // --- helpers -------------------------------------------------------------------------------------------------
 
@@ -435,8 +448,8 @@ describe('planSync laws', () => {
 
   it('is deterministic: the same input gives a deep-equal plan, whatever order the maps were filled in', () => {
     fc.assert(
-      fc.property(desiredArb, appStateArb, fc.boolean(), limitArb, (desired, app, invites, limit) => {
-        const options = planOptions({ invites, deactivationLimit: limit });
+      fc.property(desiredArb, appStateArb, fc.boolean(), guardsArb, (desired, app, invites, guards) => {
+        const options = planOptions({ invites, guards });
         const first = planSync(desired, app, options);
         expect(planSync(desired, app, options)).toEqual(first);
         expect(planSync(reversedDesired(desired), reversedApp(app), options)).toEqual(first);
@@ -454,20 +467,61 @@ describe('planSync laws', () => {
     );
   });
 
-  it('rejects a plan if and only if its deactivations exceed the computed limit, and the guard never changes the ops', () => {
+  it('holds a plan if and only if a guard is exceeded, names every such guard, and never changes the ops', () => {
     fc.assert(
-      fc.property(desiredArb, appStateArb, limitArb, (desired, app, limit) => {
-        const guarded = planSync(desired, app, planOptions({ deactivationLimit: limit }));
+      fc.property(desiredArb, appStateArb, guardsArb, (desired, app, guards) => {
+        const guarded = planSync(desired, app, planOptions({ guards }));
         const deactivations = guarded.ops.filter((op) => op.kind === 'user.deactivate').length;
         const activeAppUsers = [...app.users.values()].filter((user) => user.active).length;
-        const max = deactivationLimitFor(limit, activeAppUsers);
-        if (deactivations > max) {
-          expect(guarded.rejected).toEqual({ reason: 'mass-deactivation', deactivations, limit: max, activeAppUsers });
-        } else {
-          expect(guarded.rejected).toBeNull();
+        const groupDeletes = guarded.ops.filter((op) => op.kind === 'group.delete').length;
+        const expected: string[] = [];
+        if (deactivations > limitFor(guards.deactivations, activeAppUsers, MIN_DEACTIVATIONS_LIMIT)) {
+          expected.push('deactivations');
         }
-        const allowed = planSync(desired, app, planOptions({ deactivationLimit: limit, allowMassDeactivation: true }));
+        if (groupDeletes > limitFor(guards.groupDeletes, app.groups.size, MIN_GROUP_DELETES_LIMIT)) {
+          expected.push('group-deletes');
+        }
+        const removals = new Map<string, number>();
+        for (const op of guarded.ops) {
+          if (op.kind === 'members.remove') {
+            removals.set(op.groupExternalId, (removals.get(op.groupExternalId) ?? 0) + op.userExternalIds.length);
+          }
+        }
+        const trippedGroups = [...removals]
+          .filter(([group, removed]) => {
+            const members = app.members.get(group)?.size ?? 0;
+            if (guards.memberRemovals.kind === 'share' && members < MIN_GUARDED_GROUP_SIZE) return false;
+            return removed > limitFor(guards.memberRemovals, members);
+          })
+          .map(([group]) => group)
+          .sort();
+        for (let i = 0; i < trippedGroups.length; i++) expected.push('member-removals');
+        if (expected.length === 0) {
+          expect(guarded.rejected).toBeNull();
+        } else {
+          expect(guarded.rejected?.trips.map((trip) => trip.guard)).toEqual(expected);
+          const named = guarded.rejected?.trips.flatMap((trip) =>
+            trip.guard === 'member-removals' ? [trip.groupId] : [],
+          );
+          expect(named).toEqual(trippedGroups);
+          // Every trip is true of the plan: more than its limit.
+          for (const trip of guarded.rejected?.trips ?? []) expect(trip.count).toBeGreaterThan(trip.limit);
+        }
+        const allowed = planSync(desired, app, planOptions({ guards, allowMassDeactivation: true }));
         expect(allowed).toEqual({ ops: guarded.ops, rejected: null });
+      }),
+      RUNS,
+    );
+  });
+
+  it('never holds a plan that deletes, deactivates and removes nothing', () => {
+    fc.assert(
+      fc.property(desiredArb, appStateArb, guardsArb, (desired, app, guards) => {
+        const guarded = planSync(desired, app, planOptions({ guards }));
+        const destructive = guarded.ops.some(
+          (op) => op.kind === 'user.deactivate' || op.kind === 'group.delete' || op.kind === 'members.remove',
+        );
+        if (!destructive) expect(guarded.rejected).toBeNull();
       }),
       RUNS,
     );
