@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConnectorError } from '../connector-error.js';
 import type { OktaCredentials } from './okta-config.js';
 import type { HeaderReader } from './okta-rate-gate.js';
-import { redirectLocation } from './okta-redirect-location.js';
+import { redirectLocation } from '../../src/core/redirect-location.js';
 import type { OktaTokenRefusal } from './okta-token-refusal.js';
 
 /** What the classifier needs to name the variable to fix. Never holds a secret. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { OktaFetchResponse } from './okta-http.js';
-import { redirectLocation } from './okta-redirect-location.js';
+import { redirectLocation } from '../../src/core/redirect-location.js';
 
 /** Why the org refused the service app an access token (`POST /oauth2/v1/token`), or redirected the request. */
 export interface OktaTokenRefusal {

@@ -1,7 +1,9 @@
+import { redirectLocation } from '../core/redirect-location.js';
 import { TargetError } from '../targets/target-error.js';
 import { resolveScimTargetConfig } from '../targets/scim/scim-target-config.js';
 import type { ScimFetch } from '../targets/scim/scim-target-config.js';
 import { scimErrorSchema, scimListResponseSchema, serviceProviderConfigSchema } from '../targets/scim/scim-schemas.js';
+import { parseJson } from '../targets/scim/scim-http.js';
 import { formatDuration } from './check-deadline.js';
 import { failed, passed } from './check-result.js';
 import type { CheckResult } from './check-result.js';
@@ -69,7 +71,7 @@ export async function checkScim(
       return {
         kind: 'redirect',
         status: response.status,
-        location: withoutSecrets(response.headers.get('location'), url),
+        location: redirectLocation(response.headers.get('location'), url),
       };
     }
     return { kind: 'answer', status: response.status, body: parseJson(text), text };
@@ -162,28 +164,8 @@ function unreachable(error: unknown, url: string, timeoutMs: number, redact: (te
   return `cannot reach ${url} (${reason}): check APP_SCIM_URL and that the app is up`;
 }
 
-/** A `Location` as an operator may see it: resolved, without user info, query or fragment (they may hold tokens). */
-function withoutSecrets(location: string | null, requested: string): string {
-  if (location === null || location.trim() === '') return '(no Location header)';
-  try {
-    const url = new URL(location, requested);
-    return `${url.origin}${url.pathname}`;
-  } catch {
-    return '(an unreadable Location header)';
-  }
-}
-
 function detailOf(body: unknown, text: string): string {
   const error = scimErrorSchema.safeParse(body).data;
   const raw = error?.detail ?? error?.scimType ?? text.replace(/\s+/g, ' ').trim().slice(0, 200);
   return raw === '' ? 'no detail given' : raw;
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,7 @@
 import ky, { isHTTPError, isTimeoutError } from 'ky';
 import type { Options } from 'ky';
 import type { z } from 'zod';
+import { redirectLocation } from '../../core/redirect-location.js';
 import { TargetError } from '../target-error.js';
 import { scimErrorSchema } from './scim-schemas.js';
 import type { ResolvedScimTargetConfig, ScimFetch } from './scim-target-config.js';
@@ -58,7 +59,7 @@ export class ScimHttp {
     const body = parseJson(text);
     if (response.status >= 300 && response.status < 400) {
       // Sent with `redirect: 'manual'`: a redirect would re-send the token and the person's data to its Location.
-      const where = redirectTarget(response.headers.get('location'), response.url || this.#config.displayUrl);
+      const where = redirectLocation(response.headers.get('location'), response.url || this.#config.displayUrl);
       throw new TargetError(
         'config',
         `${this.displayUrl} answered ${method} /${path} with HTTP ${response.status}, a redirect to ${where}; dirsync follows no redirects: set APP_SCIM_URL to the final URL`,
@@ -254,17 +255,6 @@ export class ScimHttp {
   }
 }
 
-/** Where a refused redirect pointed: origin and path, never its query (which may hold tokens) or user info. */
-function redirectTarget(location: string | null, requested: string): string {
-  if (location === null || location.trim() === '') return '(no Location header)';
-  try {
-    const url = new URL(location, requested);
-    return `${url.origin}${url.pathname}`;
-  } catch {
-    return '(an unreadable Location header)';
-  }
-}
-
 function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
@@ -285,7 +275,8 @@ function encodeQuery(query: Readonly<Record<string, string>>): string {
     .join('&');
 }
 
-function parseJson(text: string): unknown {
+/** A body as JSON, or `undefined` when it is empty or not JSON (an app's error pages are often HTML). */
+export function parseJson(text: string): unknown {
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
