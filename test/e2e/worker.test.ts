@@ -287,8 +287,9 @@ describe('dirsync worker (BullMQ on Redis, PostgreSQL)', () => {
     expect(all[0]?.status).toBe('failed');
     expect(all[0]?.error).toMatch(/451|temporar|SMTP|smtp/i);
     expect(Date.parse(done.started_at) - Date.parse(all[0]!.finished_at!)).toBeGreaterThanOrEqual(250);
-    const [job] = await queue.getCompleted();
-    expect(job?.attemptsMade).toBeGreaterThanOrEqual(1);
+    // The run row is closed a moment before BullMQ moves the job to completed.
+    const job = await waitFor('the completed job', async () => (await queue.getCompleted())[0], 15_000);
+    expect(job.attemptsMade).toBeGreaterThanOrEqual(1);
     expectExact();
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/dirsync_target_errors_total\{connection="[^"]+",kind="unavailable"\} [1-9]/);
