@@ -59,6 +59,19 @@ async function schemaOf(db: Kysely<Database>): Promise<{ current: string | null;
   return { current: rows[0]?.current ?? null, wanted: first === null || first === '$user' ? null : first };
 }
 
+/**
+ * Kysely's migrator introspects the tables of every schema it can see; another schema dropped in the middle of
+ * that (another tenant, another app) fails it with `schema "…" does not exist`. That race is retried, a few times.
+ */
+async function retryingSchemaDrops<T>(work: () => Promise<T>, failed: (result: T) => unknown): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await work();
+    const error = failed(result);
+    if (attempt >= 5 || !(error instanceof Error) || !/schema "[^"]+" does not exist/.test(error.message))
+      return result;
+  }
+}
+
 export interface MigrateOutcome {
   readonly applied: readonly string[];
   readonly error: unknown;
@@ -66,6 +79,13 @@ export interface MigrateOutcome {
 
 /** Applies every pending migration. Returns what it applied and the error, if any (never throws). */
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateOutcome> {
+  return retryingSchemaDrops(
+    () => migrateOnce(db),
+    (outcome) => outcome.error,
+  );
+}
+
+async function migrateOnce(db: Kysely<Database>): Promise<MigrateOutcome> {
   let outcome: Awaited<ReturnType<Migrator['migrateToLatest']>>;
   try {
     const schema = await schemaOf(db);
@@ -91,6 +111,19 @@ export async function pendingMigrations(db: Kysely<Database>): Promise<string[]>
     // The schema does not exist: nothing is migrated (and Kysely must not look at other schemas' tables).
     return Object.keys(await new MigrationFolder(MIGRATIONS_DIR).getMigrations()).sort();
   }
-  const all = await migrator(db, schema?.current ?? null).getMigrations();
+  const all = await retryingSchemaDrops(
+    () =>
+      migrator(db, schema?.current ?? null)
+        .getMigrations()
+        .then(
+          (found) => ({ found, error: null }),
+          (error: unknown) => ({ found: [], error }),
+        ),
+    (result) => result.error,
+  ).then((result) => {
+    if (result.error !== null)
+      throw result.error instanceof Error ? result.error : new Error('reading the migrations failed');
+    return result.found;
+  });
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
