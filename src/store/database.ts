@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 // Row types of the tables in migrations/. SQL is snake_case; repositories map rows to camelCase models
 // explicitly, both ways. Booleans are 0/1 integers and timestamps ISO-8601 text, the same on both dialects.
 
@@ -8,6 +10,12 @@ export interface ConnectionsTable {
   last_full_read_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Runs in a row that failed as DESIGN "Quarantine" counts them; reset by a successful run. */
+  failing_runs: Generated<number>;
+  /** How many quarantines in a row (picks the backoff: 1 h, 6 h, 24 h); reset by a successful run or `resume`. */
+  quarantine_level: Generated<number>;
+  quarantined_until: string | null;
+  quarantine_reason: string | null;
 }
 
 export interface IdpUsersTable {
@@ -74,7 +82,12 @@ export interface AppMembershipsTable {
   user_external_id: string;
 }
 
-export type OpStatus = 'pending' | 'applied' | 'failed' | 'skipped' | 'superseded';
+/**
+ * `held`: waits for an operator (`hold` says why; `approve <op-key>` sets `approved_at`). `failed`: retried on a
+ * later run once `next_attempt_at` has passed. `parked`: failed `DIRSYNC_MAX_OP_ATTEMPTS` times; waits for its
+ * subject to change in the IdP or `retry`. `unsupported`: the app cannot perform it; work for a person.
+ */
+export type OpStatus = 'pending' | 'applied' | 'failed' | 'skipped' | 'superseded' | 'held' | 'parked' | 'unsupported';
 
 export interface OpsTable {
   id: string;
@@ -90,6 +103,13 @@ export interface OpsTable {
   last_error: string | null;
   created_at: string;
   updated_at: string;
+  /** JSON `OpHold` while the op is held (status `held`), kept after approval for the record. */
+  hold: string | null;
+  approved_at: string | null;
+  /** Failed attempts of this op (a lost answer that was looked up is not a failure). */
+  failures: Generated<number>;
+  /** A failed op is not attempted again before this time. */
+  next_attempt_at: string | null;
 }
 
 export type InviteStatus = 'due' | 'sent';
@@ -134,6 +154,44 @@ export interface ConnectionLeasesTable {
   renewed_at: string;
 }
 
+export type HeldPlanStatus = 'held' | 'approved' | 'rejected' | 'applied' | 'superseded';
+
+/** A plan a guard or a source anomaly held (DESIGN "Held plans and approvals"). JSON columns are text. */
+export interface HeldPlansTable {
+  /** Short, typeable, unique: `p-` and 6 characters of Crockford base32. */
+  id: string;
+  connection_id: string;
+  run_id: string;
+  status: HeldPlanStatus;
+  /** JSON `HoldReason[]`. */
+  reasons: string;
+  /** JSON `PlanCounts`. */
+  counts: string;
+  /** JSON `Op[]` (empty for a source anomaly: the read was held before planning). */
+  ops: string;
+  /** JSON `string[]`: the destructive atoms an approval covers (see `destructive-atoms.ts`). */
+  destructive: string;
+  created_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+  /** The run that applied it once approved. */
+  applied_run_id: string | null;
+  updated_at: string;
+}
+
+export type IsolatedObjectKind = 'user' | 'group';
+
+/** An IdP object the last read could not take, kept in the mirror as it last was (DESIGN "Safety"). */
+export interface IsolatedObjectsTable {
+  connection_id: string;
+  kind: IsolatedObjectKind;
+  id: string;
+  reason: string;
+  run_id: string;
+  first_seen_at: string;
+  last_seen_at: string;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   idp_users: IdpUsersTable;
@@ -147,4 +205,6 @@ export interface Database {
   invites: InvitesTable;
   runs: RunsTable;
   connection_leases: ConnectionLeasesTable;
+  held_plans: HeldPlansTable;
+  isolated_objects: IsolatedObjectsTable;
 }

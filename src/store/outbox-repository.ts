@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Op } from '../core/planner/op.js';
 import { opSubject } from '../core/planner/op.js';
 import { chunk } from './chunk.js';
-import type { Database, OpStatus } from './database.js';
+import type { Database, OpStatus, OpsTable } from './database.js';
 
 /** An op waiting in the outbox. `attempts > 0` means an earlier run may have reached the app with it. */
 export interface OutboxEntry {
@@ -41,7 +41,7 @@ export class OutboxRepository {
       await this.db.updateTable('ops').set({ status: 'superseded', updated_at: now }).where('id', 'in', ids).execute();
     }
     const entries: OutboxEntry[] = [];
-    const inserts: Database['ops'][] = [];
+    const inserts: Insertable<OpsTable>[] = [];
     for (const [position, op] of ops.entries()) {
       const existing = byKey.get(op.key);
       const payload = JSON.stringify(op);

@@ -34,12 +34,24 @@ export interface CreateOptions {
    * (by `externalId`, then by `userName` / `displayName`) before creating, and adopt what is found.
    */
   readonly resumed: boolean;
+  /**
+   * `dirsync approve <op-key>` approved this create although the app's account looked like someone else's (a
+   * recycled identity): adopt it on purpose instead of holding the op again.
+   */
+  readonly adoptHeld?: boolean;
+  /**
+   * The IdP id dirsync already links to an app id, if any: an app account dirsync knows under another IdP id is
+   * a recycled identity, never adopted silently.
+   */
+  readonly linkedExternalIdOf?: (appId: string) => string | undefined;
 }
 
 /**
  * The app dirsync provisions into. Implementations throw `TargetError` (see `target-error.ts`), never raw
  * HTTP errors. Creating an object that already exists under the same `userName` / `displayName` adopts it:
- * the implementation links it (`externalId`), brings its attributes in line and returns `adopted: true`.
+ * the implementation links it (`externalId`), brings its attributes in line and returns `adopted: true` —
+ * unless the account looks like someone else's (DESIGN "Adoption"): then it throws `OpHeldError` and writes
+ * nothing, until the op is approved (`CreateOptions.adoptHeld`).
  */
 export interface Target {
   readonly name: string;
