@@ -106,6 +106,7 @@ export async function createConnectionRuntime(
           connectionId: connection.id,
           guards: connection.guards,
           maxSourceDrop: connection.maxSourceDrop,
+          maxOpAttempts: connection.maxOpAttempts,
           fullReadIntervalMs: connection.idp.kind === 'okta' ? connection.idp.okta.fullSyncIntervalMs : null,
           leaseMs: deps.service.leaseMs,
         },

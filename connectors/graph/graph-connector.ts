@@ -10,8 +10,7 @@ import { graphFailure, isGraphSyncReset } from './graph-failure.js';
 import { graphLink } from './graph-link.js';
 import type { GraphHttp, GraphRequestEvent } from './graph-http.js';
 import { createGraphSdkHttp } from './graph-sdk-http.js';
-import { graphGroupChanges, graphUserChange, isCompleteGraphUser } from './graph-to-model.js';
-import type { CompleteGraphUser } from './graph-to-model.js';
+import { graphGroupChanges, graphInvalidEntryChange, graphUserChange, isCompleteGraphUser } from './graph-to-model.js';
 import {
   GROUP_SELECT,
   USER_SELECT,
@@ -171,30 +170,43 @@ export class GraphConnector implements DirectoryConnector {
     }
   }
 
+  /** Each entry on its own: one Graph sends malformed is isolated (or counted), the rest of the page is read. */
   async #userChanges(values: readonly unknown[], signal: AbortSignal | undefined): Promise<DirectoryChange[]> {
     const changes: DirectoryChange[] = [];
     for (const value of values) {
-      const entry = parseWire(graphUserEntrySchema, value, 'users/delta user');
+      const parsed = graphUserEntrySchema.safeParse(value);
+      if (!parsed.success) {
+        changes.push(graphInvalidEntryChange('user', value, parsed.error));
+        continue;
+      }
+      const entry = parsed.data;
       if (entry['@removed'] !== undefined) {
         changes.push({ type: 'user.deleted', id: entry.id });
         continue;
       }
-      const user = isCompleteGraphUser(entry) ? entry : await this.#fetchUser(entry, signal);
-      if (user !== undefined) changes.push(graphUserChange(user));
+      const change = isCompleteGraphUser(entry) ? graphUserChange(entry) : await this.#fetchUser(entry, signal);
+      if (change !== undefined) changes.push(change);
     }
     return changes;
   }
 
-  /** The whole user behind a partial delta entry; undefined when it was deleted since (the next round says so). */
-  async #fetchUser(entry: GraphUserEntry, signal: AbortSignal | undefined): Promise<CompleteGraphUser | undefined> {
+  /**
+   * The whole user behind a partial delta entry, as a change; undefined when it was deleted since (the next round
+   * says so); isolated when Graph answers it malformed.
+   */
+  async #fetchUser(entry: GraphUserEntry, signal: AbortSignal | undefined): Promise<DirectoryChange | undefined> {
     signal?.throwIfAborted();
+    let body: unknown;
     try {
-      const body = await this.#http.get(`/users/${encodeURIComponent(entry.id)}?$select=${USER_SELECT.join(',')}`);
-      return parseWire(graphUserSchema, body, 'users/{id}');
+      body = await this.#http.get(`/users/${encodeURIComponent(entry.id)}?$select=${USER_SELECT.join(',')}`);
     } catch (error) {
       if (Reflect.get(error instanceof Error ? error : {}, 'statusCode') === 404) return undefined;
       throw await this.#failure(error, 'users/{id}');
     }
+    const user = graphUserSchema.safeParse(body);
+    if (user.success) return graphUserChange(user.data);
+    // Named by the id the delta entry carried: the answer may not carry a usable one.
+    return graphInvalidEntryChange('user', { id: entry.id }, user.error);
   }
 
   async #failure(error: unknown, what: string): Promise<ConnectorError> {
@@ -209,20 +221,11 @@ export class GraphConnector implements DirectoryConnector {
 }
 
 function groupChanges(values: readonly unknown[], round: 'full' | 'delta'): DirectoryChange[] {
-  return values.flatMap((value) =>
-    graphGroupChanges(parseWire(graphGroupEntrySchema, value, 'groups/delta group'), round),
-  );
-}
-
-function parseWire<T>(
-  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: unknown } },
-  value: unknown,
-  what: string,
-): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  throw new ConnectorError('bad_response', `Microsoft Graph sent a ${what} dirsync cannot read`, {
-    cause: parsed.error,
+  return values.flatMap((value) => {
+    const parsed = graphGroupEntrySchema.safeParse(value);
+    return parsed.success
+      ? graphGroupChanges(parsed.data, round)
+      : [graphInvalidEntryChange('group', value, parsed.error)];
   });
 }
 

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { DirectoryChange } from '../../src/core/model/directory-change.js';
 import { graphUserToDirectoryUser } from '../../src/core/mapping/graph-user-mapping.js';
 import { USER_SELECT } from './graph-wire.js';
@@ -77,4 +78,20 @@ function isUser(member: GraphMemberEntry): boolean {
 
 function isNonUser(member: GraphMemberEntry): boolean {
   return member['@odata.type'] !== undefined && !isUser(member);
+}
+
+/**
+ * A user or group entry its schema refused (no `userPrincipalName`, a mistyped `accountEnabled`, a malformed
+ * `members@delta`…): isolated under its id when it has one that is a non-empty string, else counted as unidentified.
+ * A malformed removal is isolated too: nothing is deleted on the word of a record dirsync cannot read. The reason
+ * names the field, never the value (it may be hostile).
+ */
+export function graphInvalidEntryChange(kind: 'user' | 'group', raw: unknown, error: z.ZodError): DirectoryChange {
+  const issue = error.issues[0];
+  const field = issue === undefined || issue.path.length === 0 ? 'record' : issue.path.map(String).join('.');
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
+  const isolation = { field, reason: `${field}: ${issue?.message ?? 'invalid'}${more}` };
+  const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? raw.id : '';
+  if (id === '') return { type: 'unidentified', kind, ...isolation };
+  return kind === 'user' ? { type: 'user.isolated', id, ...isolation } : { type: 'group.isolated', id, ...isolation };
 }

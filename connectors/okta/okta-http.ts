@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@okta/okta-sdk-nodejs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConnectorError } from '../connector-error.js';
 import type { OktaCredentials } from './okta-config.js';
 import { classifyOktaFailure, type OktaFailure, type OktaFailureContext } from './okta-failure.js';
+import { parseOktaItems, type OktaPage } from './okta-items.js';
 import type { HeaderReader, OktaRateGate } from './okta-rate-gate.js';
 import type { OktaTokenRefusal } from './okta-token-refusal.js';
 
@@ -50,6 +51,11 @@ export interface OktaListOptions {
   readonly notFound?: OktaFailureContext['notFound'];
   /** Stop at the first empty page even if Okta offers `rel="next"` (System Log polling queries). */
   readonly stopAtEmptyPage?: boolean;
+  /**
+   * What an item that fails its schema does: `fail` the read (default: lists whose every item the read needs, such
+   * as app assignments and System Log events), or `report` it in the page's `invalid` for the caller to isolate.
+   */
+  readonly invalidItems?: 'fail' | 'report';
 }
 
 /**
@@ -78,7 +84,7 @@ export class OktaHttp {
     schema: z.ZodType<T>,
     options: OktaListOptions = {},
     signal?: AbortSignal,
-  ): AsyncGenerator<T[], void, undefined> {
+  ): AsyncGenerator<OktaPage<T>, void, undefined> {
     const first = new URL(`${this.settings.orgUrl}${path}`);
     for (const [name, value] of Object.entries(query)) first.searchParams.set(name, value);
     const context: OktaFailureContext = {
@@ -95,17 +101,17 @@ export class OktaHttp {
       signal?.throwIfAborted();
       const page = await this.#get(url, context, signal);
       if (page === undefined) return;
-      const items = z.array(schema).safeParse(page.body);
-      if (!items.success) {
-        const issue = items.error.issues[0];
-        const where = issue === undefined ? '' : ` at ${issue.path.join('.')}: ${issue.message}`;
+      const items = parseOktaItems(page.body, schema);
+      const invalid = options.invalidItems === 'report' ? undefined : items?.invalid[0];
+      if (items === undefined || invalid !== undefined) {
+        const where = invalid === undefined ? ': not a list' : ` at ${invalid.index}.${invalid.reason}`;
         throw new ConnectorError(
           'bad_response',
           `Okta at ${this.settings.orgUrl} answered ${context.request} with an unexpected shape${where}`,
         );
       }
-      yield items.data;
-      if (options.stopAtEmptyPage === true && items.data.length === 0) return;
+      yield items;
+      if (options.stopAtEmptyPage === true && items.items.length + items.invalid.length === 0) return;
       const next = this.#nextPage(page.link, url, first.origin, context);
       // A next link that repeats would loop forever: the list ends there.
       url = next === undefined || seen.has(next) ? undefined : next;

@@ -2,6 +2,7 @@ import type { DirectoryChange } from '../../src/core/model/directory-change.js';
 import type { DirectoryGroup } from '../../src/core/model/directory-group.js';
 import type { DirectoryUser } from '../../src/core/model/directory-user.js';
 import { oktaUserToDirectoryUser } from '../../src/core/mapping/okta-user-mapping.js';
+import type { OktaInvalidItem } from './okta-items.js';
 import type { OktaGroup, OktaLogEvent, OktaUser } from './okta-wire.js';
 
 /** The System Log event types that mean a deletion. */
@@ -29,4 +30,16 @@ export function oktaLogEventToChanges(event: OktaLogEvent): DirectoryChange[] {
       .map((target) => ({ type: 'group.deleted', id: target.id }));
   }
   return [];
+}
+
+/**
+ * A user or group object Okta sent that its schema refused (an unknown status, a missing login, a mistyped field):
+ * isolated under its id, or counted as unidentified when it has none (DESIGN "Safety").
+ */
+export function oktaInvalidItemToChange(kind: 'user' | 'group', item: OktaInvalidItem): DirectoryChange {
+  const isolation = { field: item.field, reason: item.reason };
+  if (item.id === undefined) return { type: 'unidentified', kind, ...isolation };
+  return kind === 'user'
+    ? { type: 'user.isolated', id: item.id, ...isolation }
+    : { type: 'group.isolated', id: item.id, ...isolation };
 }

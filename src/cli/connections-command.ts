@@ -1,8 +1,11 @@
 import { assertMigrated, openDatabase } from '../app.js';
 import { describeSource } from '../config/connection-registry.js';
 import { describeConnection } from '../config/describe-connection.js';
+import { systemClock } from '../clock.js';
+import { isQuarantined, NOT_QUARANTINED, type QuarantineState } from '../core/quarantine.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { purgeConnection } from '../store/connection-overview.js';
+import { ConnectionRepository } from '../store/connection-repository.js';
 import { RunRepository } from '../store/run-repository.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './cli-context.js';
@@ -13,6 +16,7 @@ export async function connectionsCommand(context: CliContext, options: { readonl
   const database = openDatabase(service);
   try {
     let lastRuns: Map<string, { status: string; startedAt: string } | null> | null = null;
+    let quarantines = new Map<string, QuarantineState>();
     try {
       await assertMigrated(database);
       const runs = new RunRepository(database.db);
@@ -21,14 +25,31 @@ export async function connectionsCommand(context: CliContext, options: { readonl
         const [last] = await runs.latest(connection.id, 1);
         lastRuns.set(connection.id, last === undefined ? null : { status: last.status, startedAt: last.startedAt });
       }
+      const stored = await new ConnectionRepository(database.db).list();
+      quarantines = new Map(stored.map((record) => [record.id, record.quarantine]));
     } catch {
       lastRuns = null; // the registry is still worth listing without the database
     }
-    const rows = registry.connections.map((connection) => ({
-      ...describeConnection(connection),
-      state: 'active',
-      lastRun: lastRuns?.get(connection.id) ?? null,
-    }));
+    const now = systemClock.now();
+    const rows = registry.connections.map((connection) => {
+      const quarantine = quarantines.get(connection.id) ?? NOT_QUARANTINED;
+      const quarantined = isQuarantined(quarantine, now);
+      return {
+        ...describeConnection(connection),
+        state: quarantined ? 'quarantined' : 'active',
+        ...(quarantined
+          ? {
+              quarantine: {
+                until: quarantine.until?.toISOString() ?? null,
+                level: quarantine.level,
+                reason: quarantine.reason,
+                failingRuns: quarantine.failingRuns,
+              },
+            }
+          : {}),
+        lastRun: lastRuns?.get(connection.id) ?? null,
+      };
+    });
     if (options.json) {
       context.out.write(`${JSON.stringify({ source: describeSource(registry.source), connections: rows }, null, 2)}\n`);
       return EXIT.ok;
@@ -44,6 +65,13 @@ export async function connectionsCommand(context: CliContext, options: { readonl
         `  schedule: ${row.schedule}`,
         `  last run: ${row.lastRun === null ? (lastRuns === null ? 'unknown (database unavailable)' : 'never') : `${row.lastRun.status} at ${row.lastRun.startedAt}`}`,
       );
+      if (row.quarantine !== undefined) {
+        const { until, level, failingRuns, reason } = row.quarantine;
+        lines.push(
+          `  quarantined until ${until ?? '?'} (level ${level}, ${failingRuns} failing run(s) in a row)` +
+            `${reason === null ? '' : `: ${reason}`}; scheduled runs are skipped; \`dirsync resume -c ${row.id}\` lifts it`,
+        );
+      }
     }
     context.out.write(`${lines.join('\n')}\n`);
     return EXIT.ok;

@@ -74,7 +74,7 @@ function buildProgram(
     .option('--allow-mass-deactivation', 'apply this run’s plan even when a guard would hold it', false)
     .addHelpText(
       'after',
-      '\nExit codes: 0 all applied, 1 some ops failed, 2 configuration or connection error or the connection is busy, 3 held by a guard.',
+      '\nExit codes: 0 all applied, 1 some ops failed or are held (listed), 2 configuration or connection error or the connection is busy, 3 held by a guard.',
     )
     .action(
       run(async (options: { connection?: string; full: boolean; dryRun: boolean; allowMassDeactivation: boolean }) =>
@@ -89,7 +89,7 @@ function buildProgram(
       ),
     );
 
-  program
+  const plan = program
     .command('plan')
     .description('pull and show the plan, with names and reasons, without applying anything')
     .addOption(connectionOption())
@@ -106,6 +106,56 @@ function buildProgram(
           showPlan: true,
           json: options.json,
         }),
+      ),
+    );
+  plan
+    .command('show')
+    .description('one held plan: its reasons and every op, named')
+    .argument('<plan-id>', 'a held plan’s id, e.g. p-7K2M9Q (`dirsync plans` lists them)')
+    .option('--all', 'list every op (default: the first 50 per phase)', false)
+    .option('--json', 'print one JSON document', false)
+    .action(
+      run(async (id: string, options: { all: boolean; json: boolean }) =>
+        (await import('./plans-command.js')).planShowCommand(context, id, options),
+      ),
+    );
+
+  program
+    .command('plans')
+    .description('held plans (id, connection, reasons, counts) waiting for `approve` or `reject`')
+    .addOption(connectionOption())
+    .option('--all', 'also the decided ones: applied, rejected, superseded', false)
+    .option('--json', 'print one JSON document', false)
+    .action(
+      run(async (options: { connection?: string; all: boolean; json: boolean }) =>
+        (await import('./plans-command.js')).plansCommand(context, options),
+      ),
+    );
+
+  program
+    .command('approve')
+    .description('approve a held plan, or one held op (a recycled identity): the next run applies it')
+    .argument('<plan-id|op-key>', 'a held plan’s id (`dirsync plans`) or a held op’s key (`dirsync status`)')
+    .addHelpText('after', '\nExit codes: 0 approved (or already), 2 nothing of that id or key is held.')
+    .action(run(async (target: string) => (await import('./approve-command.js')).approveCommand(context, target)));
+
+  program
+    .command('reject')
+    .description('drop a held plan: nothing of it is applied')
+    .argument('<plan-id>', 'a held plan’s id (`dirsync plans`)')
+    .addHelpText('after', '\nExit codes: 0 rejected, 2 no open plan of that id.')
+    .action(run(async (target: string) => (await import('./approve-command.js')).rejectCommand(context, target)));
+
+  program
+    .command('retry')
+    .description('failed or parked ops: forget their failures and attempt them again on the next run')
+    .argument('[op-key...]', 'the keys of the ops (`dirsync status` lists failed and parked ops)')
+    .addOption(connectionOption())
+    .option('--all', 'every failed and parked op of the connection', false)
+    .addHelpText('after', '\nExit codes: 0, 2 when a key has no failed or parked op (nothing is changed then).')
+    .action(
+      run(async (keys: string[], options: { connection?: string; all: boolean }) =>
+        (await import('./retry-command.js')).retryCommand(context, keys, options),
       ),
     );
 
@@ -188,6 +238,17 @@ function buildProgram(
         const { resyncCommand } = await import('./resync-command.js');
         return resyncCommand(context, options);
       }),
+    );
+
+  program
+    .command('resume')
+    .description('lift the quarantine of a connection whose runs kept failing: its scheduled runs go ahead again')
+    .addOption(connectionOption())
+    .addHelpText('after', '\nExit codes: 0 (also when it was not quarantined), 2 for an unknown connection.')
+    .action(
+      run(async (options: { connection?: string }) =>
+        (await import('./resume-command.js')).resumeCommand(context, options),
+      ),
     );
   return program;
 }

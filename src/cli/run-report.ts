@@ -1,8 +1,11 @@
 import type { ExplainContext, OpExplanation } from '../core/planner/explain-op.js';
 import { explainPlan, explainRejection } from '../core/planner/explain-plan.js';
 import { GUARD_VARIABLES } from '../core/planner/guards.js';
+import { isolatedObjectLines } from '../core/isolated-object-lines.js';
+import type { IsolatedObject } from '../core/model/isolated-object.js';
 import { explainSourceAnomaly, SOURCE_DROP_VARIABLE, type SourceAnomaly } from '../core/source-anomaly.js';
 import type { SyncOutcome } from '../sync/run-sync.js';
+import { opAttentionLines } from './op-attention-lines.js';
 import { formatPlan, planJson, type PlanJson } from './plan-report.js';
 import { formatSummaryTable, summaryCountsOf } from './summary-table.js';
 
@@ -24,7 +27,9 @@ export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions)
   if (outcome.status === 'read-failed') {
     return `${head}\nerror: reading the directory failed, nothing was changed: ${outcome.error?.message ?? ''}\n`;
   }
-  if (outcome.anomaly !== undefined) return `${[head, ...anomalyLines(outcome.anomaly, options.dryRun)].join('\n')}\n`;
+  if (outcome.anomaly !== undefined) {
+    return `${[head, ...anomalyLines(outcome.anomaly, options.dryRun, outcome.heldPlanId)].join('\n')}\n`;
+  }
   const lines = [head];
   const plan = outcome.plan;
   const explanations = explain(outcome, options);
@@ -47,16 +52,30 @@ export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions)
     );
   }
   const rejected = plan?.rejected ?? null;
+  if (outcome.approvedPlanId !== undefined) {
+    lines.push(`approved: plan ${outcome.approvedPlanId}, approved by an operator, let this run through.`);
+  }
   if (rejected !== null) {
+    const raise = [...new Set(rejected.trips.map((trip) => GUARD_VARIABLES[trip.guard]))].join(', ');
     lines.push(
-      'held: the guards stopped this plan, nothing was applied. This plan',
+      `held${outcome.heldPlanId === undefined ? '' : ` as plan ${outcome.heldPlanId}`}: the guards stopped this plan, nothing was applied. This plan`,
       ...explainRejection(rejected).map((reason) => `  - ${reason}`),
       options.dryRun
         ? 'A sync would be held the same way.'
-        : `If these changes are intended, run \`dirsync sync --allow-mass-deactivation\` to apply this one run, ` +
-            `or raise ${[...new Set(rejected.trips.map((trip) => GUARD_VARIABLES[trip.guard]))].join(', ')}.`,
+        : outcome.heldPlanId === undefined
+          ? `If these changes are intended, run \`dirsync sync --allow-mass-deactivation\` to apply this one run, or raise ${raise}.`
+          : howToGoOn(outcome.heldPlanId, raise),
     );
   }
+  if (outcome.attention !== undefined) {
+    lines.push(
+      ...opAttentionLines(outcome.attention, {
+        labels: new Map(explanations.map((explanation) => [explanation.key, explanation.title])),
+        failedThisRun: new Set(outcome.failed.map((failure) => failure.key)),
+      }),
+    );
+  }
+  lines.push(...isolatedObjectLines(outcome.isolated, outcome.full));
   switch (outcome.status) {
     case 'stopped':
       lines.push(
@@ -64,7 +83,14 @@ export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions)
       );
       break;
     case 'partial':
-      lines.push(`${outcome.failed.length} op(s) failed; they are retried on the next run.`);
+      // Held, parked and waiting ops are listed above; this says what becomes of this run's other failures.
+      if (outcome.failed.some((failure) => !failure.parked)) {
+        lines.push(
+          `${outcome.failed.filter((failure) => !failure.parked).length} op(s) failed in this run: each is retried by ` +
+            'a later run (the first retry on the next run, then after a growing wait) until DIRSYNC_MAX_OP_ATTEMPTS ' +
+            'failures park it.',
+        );
+      }
       break;
     case 'succeeded':
     case 'planned':
@@ -78,11 +104,24 @@ export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions)
 export function runReportJson(
   outcome: SyncOutcome,
   options: RunReportOptions,
-): PlanJson & { readonly run: string; readonly status: string; readonly error: string | null } {
+): PlanJson & {
+  readonly run: string;
+  readonly status: string;
+  readonly error: string | null;
+  /** The stored hold (`dirsync approve <id>`), or null. */
+  readonly heldPlan: string | null;
+  /** The approval the run went through with, or null. */
+  readonly approvedPlan: string | null;
+  /** The objects the read isolated (not synced), by kind and IdP id (null: no usable id), with the reason. */
+  readonly isolated: readonly IsolatedObject[];
+} {
   return {
     run: outcome.runId,
     status: outcome.status,
     error: outcome.error?.message ?? null,
+    heldPlan: outcome.heldPlanId ?? null,
+    approvedPlan: outcome.approvedPlanId ?? null,
+    isolated: outcome.isolated,
     ...planJson({
       connection: options.connectionId,
       source: options.source,
@@ -95,18 +134,30 @@ export function runReportJson(
 }
 
 // A source anomaly ends the run before planning: there is no plan to show, only what dropped and how to go on.
-function anomalyLines(anomaly: SourceAnomaly, dryRun: boolean): string[] {
+function anomalyLines(anomaly: SourceAnomaly, dryRun: boolean, heldPlanId: string | undefined): string[] {
   return [
-    'held: the directory answered far less than the mirror holds, so nothing was written (the mirror and the cursor',
+    `held${heldPlanId === undefined ? '' : ` as plan ${heldPlanId}`}: the directory answered far less than the mirror holds, so nothing was written (the mirror and the cursor`,
     'stay as they were; the next run reads again):',
     ...anomaly.drops.map((drop) => `  - ${explainSourceAnomaly({ drops: [drop] })}`),
     'An expired credential, a revoked scope or an IdP outage must never look like a mass departure: check that the',
     "connection's credentials and scope still see the whole directory (`dirsync check`).",
     dryRun
       ? 'A sync would be held the same way.'
-      : 'If they really left, run `dirsync sync --allow-mass-deactivation` to apply this one run, ' +
-        `or raise ${SOURCE_DROP_VARIABLE}.`,
+      : heldPlanId === undefined
+        ? 'If they really left, run `dirsync sync --allow-mass-deactivation` to apply this one run, ' +
+          `or raise ${SOURCE_DROP_VARIABLE}.`
+        : `If they really left: ${howToGoOn(heldPlanId, SOURCE_DROP_VARIABLE)} Approving a source anomaly lets the ` +
+          'next read into the mirror; the guards still judge the plan it makes.',
   ];
+}
+
+// What an operator can do about a stored hold, in the order they would consider it.
+function howToGoOn(planId: string, raise: string): string {
+  return (
+    `review it with \`dirsync plan show ${planId}\`, then \`dirsync approve ${planId}\` (the next run, CLI or worker, ` +
+    `applies it while the directory still asks for the same) or \`dirsync reject ${planId}\`; ` +
+    `or run \`dirsync sync --allow-mass-deactivation\` to apply this one run, or raise ${raise}.`
+  );
 }
 
 function explain(outcome: SyncOutcome, options: RunReportOptions): OpExplanation[] {

@@ -99,7 +99,7 @@ export function formatSummaryTable(
   lines.push(`  ${'─'.repeat(width + CELL * COLUMNS.length)}`);
   lines.push(row('total', cellsOf(total)));
   if (counts.applied !== null && total(counts.notApplied) > 0) {
-    lines.push('  skipped: not applied in this run (it stopped early, or the op had to wait); planned again next run');
+    lines.push('  skipped: not applied this run (stopped early, waiting, held, parked, unsupported); planned again');
   }
   const shown = failures.slice(0, options.maxFailures ?? DEFAULT_FAILURES_SHOWN);
   for (const failure of shown) lines.push(`    ✗ ${failure.label ?? failure.key}: ${oneLine(failure.error)}`);

@@ -3,6 +3,7 @@ import { systemClock } from '../clock.js';
 import { selectConnection } from '../config/connection-registry.js';
 import { IDP_DISPLAY_NAMES } from '../config/describe-connection.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { describeQuarantine, isQuarantined } from '../core/quarantine.js';
 import { describeOwner } from '../sync/connection-hold.js';
 import type { SyncOutcome } from '../sync/run-sync.js';
 import { CliError } from './cli-error.js';
@@ -70,6 +71,21 @@ export async function syncCommand(context: CliContext, flags: SyncFlags): Promis
     context.out.write(
       flags.json ? `${JSON.stringify(runReportJson(outcome, report), null, 2)}\n` : formatRunReport(outcome, report),
     );
+    const now = new Date();
+    const { before, after } = result.quarantine;
+    if (
+      !flags.json &&
+      !flags.dryRun &&
+      isQuarantined(after, now) &&
+      after.until?.getTime() !== before.until?.getTime()
+    ) {
+      context.out.write(
+        `connection ${connection.id} is now ${describeQuarantine(after, now) ?? 'quarantined'}: its scheduled runs wait; ` +
+          `\`dirsync resume -c ${connection.id}\` lifts it once the cause is fixed\n`,
+      );
+    } else if (!flags.json && before.level > 0 && after.level === 0) {
+      context.out.write(`connection ${connection.id}: this successful run lifted its quarantine\n`);
+    }
     // The reason also goes to stderr as one line, where a scheduler or a person looking for errors reads it.
     if ((outcome.status === 'read-failed' || outcome.status === 'stopped') && outcome.error !== null) {
       context.err.write(`dirsync: ${outcome.error.message}\n`);

@@ -2,6 +2,7 @@ import { assertMigrated, openDatabase } from '../app.js';
 import { selectConnection } from '../config/connection-registry.js';
 import { IDP_DISPLAY_NAMES } from '../config/describe-connection.js';
 import { subjectLabel } from '../core/planner/explain-op.js';
+import type { HeldIdentity } from '../core/planner/op-hold.js';
 import { DEFAULT_SCOPE } from '../core/scope.js';
 import type { ExplainedStoredOp } from '../core/why/explain-stored-op.js';
 import type { GroupExplanation } from '../core/why/explain-group.js';
@@ -204,5 +205,25 @@ function opLines(op: ExplainedStoredOp): string[] {
   ];
   if (op.answer !== null) lines.push(`      the app answered: ${op.answer}`);
   if (op.note !== null) lines.push(`      note: ${op.note}`);
+  if (op.hold !== null) {
+    lines.push(
+      `      held (${op.hold.reason}): ${op.hold.message}`,
+      `      incoming: ${identityText(op.hold.incoming)}`,
+      `      existing: ${identityText(op.hold.existing)}`,
+      `      next: ${op.hold.next}`,
+    );
+  }
   return lines;
+}
+
+/** One side of a hold: `login alice@acme.com, e-mail …, "Alice Old", app user 7f3c, IdP 00u1, inactive`. */
+function identityText(identity: HeldIdentity): string {
+  return [
+    `login ${identity.userName}`,
+    ...(identity.email === '' || identity.email === identity.userName ? [] : [`e-mail ${identity.email}`]),
+    ...(identity.displayName === '' ? [] : [`"${identity.displayName}"`]),
+    ...(identity.appId === null ? [] : [`app user ${identity.appId}`]),
+    `IdP ${identity.externalId ?? 'none'}`,
+    identity.active ? 'active' : 'inactive',
+  ].join(', ');
 }

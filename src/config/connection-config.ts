@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConnectorError } from '../../connectors/connector-error.js';
 import { parseGraphConfig, type GraphConfig } from '../../connectors/graph/graph-config.js';
 import { parseOktaConfig, type OktaConfig } from '../../connectors/okta/okta-config.js';
+import { DEFAULT_MAX_OP_ATTEMPTS } from '../core/op-retry-policy.js';
 import { DEFAULT_GUARD_LIMITS, type GuardLimit, type GuardLimits } from '../core/planner/guards.js';
 import { DEFAULT_MAX_SOURCE_DROP } from '../core/source-anomaly.js';
 import { parseMailAddress } from '../invites/mail-address.js';
@@ -44,6 +45,8 @@ export interface ConnectionConfig {
   readonly guards: GuardLimits;
   /** `DIRSYNC_MAX_SOURCE_DROP` (default `30%`). */
   readonly maxSourceDrop: GuardLimit;
+  /** `DIRSYNC_MAX_OP_ATTEMPTS` (default 5): the failure that parks an op until its subject changes or `retry`. */
+  readonly maxOpAttempts: number;
   /** Where it was defined: `environment` or the connections file's path. */
   readonly origin: string;
 }
@@ -107,6 +110,11 @@ const settingsSchema = z.object({
   DIRSYNC_MAX_GROUP_DELETES: guardLimitText('25%'),
   DIRSYNC_MAX_MEMBER_REMOVALS: guardLimitText('50%'),
   DIRSYNC_MAX_SOURCE_DROP: guardLimitText('30%'),
+  DIRSYNC_MAX_OP_ATTEMPTS: optionalText
+    .refine((value) => value === undefined || /^[1-9]\d{0,5}$/.test(value), {
+      message: 'must be a whole number of attempts, 1 or more (e.g. 5)',
+    })
+    .transform((value) => (value === undefined ? DEFAULT_MAX_OP_ATTEMPTS : Number(value))),
   SYNC_INTERVAL: optionalText,
 });
 
@@ -209,6 +217,7 @@ export function parseConnectionSettings(
       memberRemovals: parseGuardLimit(s.DIRSYNC_MAX_MEMBER_REMOVALS, DEFAULT_GUARD_LIMITS.memberRemovals),
     },
     maxSourceDrop: parseGuardLimit(s.DIRSYNC_MAX_SOURCE_DROP, DEFAULT_MAX_SOURCE_DROP),
+    maxOpAttempts: s.DIRSYNC_MAX_OP_ATTEMPTS,
     origin: options.origin,
   });
 }

@@ -47,6 +47,7 @@ const GUARD_FIELDS = {
   maxGroupDeletes: 'DIRSYNC_MAX_GROUP_DELETES',
   maxMemberRemovals: 'DIRSYNC_MAX_MEMBER_REMOVALS',
   maxSourceDrop: 'DIRSYNC_MAX_SOURCE_DROP',
+  maxOpAttempts: 'DIRSYNC_MAX_OP_ATTEMPTS',
 } as const;
 
 /** Settings a file connection takes from the environment when its own field is absent (defaults, not secrets). */
@@ -56,6 +57,7 @@ const INHERITED = [
   'DIRSYNC_MAX_GROUP_DELETES',
   'DIRSYNC_MAX_MEMBER_REMOVALS',
   'DIRSYNC_MAX_SOURCE_DROP',
+  'DIRSYNC_MAX_OP_ATTEMPTS',
   'SCIM_MAX_MEMBERS_PER_PATCH',
   'OKTA_FULL_SYNC_INTERVAL',
 ];

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { isQuarantined } from '../core/quarantine.js';
+import { ConnectionRepository } from './connection-repository.js';
 import type { Database, OpStatus } from './database.js';
 import { MirrorRepository } from './mirror-repository.js';
 import { OutboxRepository } from './outbox-repository.js';
@@ -12,9 +14,29 @@ export interface ConnectionOverview {
   readonly ops: Partial<Record<OpStatus, number>>;
   readonly lastFullReadAt: string | null;
   readonly runs: readonly RunRecord[];
+  readonly quarantine: QuarantineOverview;
 }
 
-export async function loadConnectionOverview(db: Kysely<Database>, id: string, runs = 5): Promise<ConnectionOverview> {
+/** The connection's quarantine as `status` shows it (DESIGN "Safety" → Quarantine). */
+export interface QuarantineOverview {
+  /** Whether its scheduled runs are skipped now. */
+  readonly quarantined: boolean;
+  /** When the current (or the last) quarantine ends, ISO-8601; null when it was never quarantined since a success. */
+  readonly until: string | null;
+  readonly level: number;
+  /** Why the last failing run failed. */
+  readonly reason: string | null;
+  /** Failing runs in a row since the last success or `resume`. */
+  readonly failingRuns: number;
+}
+
+/** `now` decides whether a quarantine still runs; the caller's clock. */
+export async function loadConnectionOverview(
+  db: Kysely<Database>,
+  id: string,
+  runs = 5,
+  now: Date = new Date(),
+): Promise<ConnectionOverview> {
   const [directory, app, appGroups, ops, latest, connection] = await Promise.all([
     new MirrorRepository(db).counts(id),
     db
@@ -32,15 +54,23 @@ export async function loadConnectionOverview(db: Kysely<Database>, id: string, r
       .executeTakeFirstOrThrow(),
     new OutboxRepository(db).countByStatus(id),
     new RunRepository(db).latest(id, runs),
-    db.selectFrom('connections').select('last_full_read_at').where('id', '=', id).executeTakeFirst(),
+    new ConnectionRepository(db).find(id),
   ]);
+  const quarantine = connection?.quarantine;
   return {
     id,
     directory,
     app: { users: Number(app.n), activeUsers: Number(app.active ?? 0), groups: Number(appGroups.n) },
     ops,
-    lastFullReadAt: connection?.last_full_read_at ?? null,
+    lastFullReadAt: connection?.lastFullReadAt ?? null,
     runs: latest,
+    quarantine: {
+      quarantined: quarantine !== undefined && isQuarantined(quarantine, now),
+      until: quarantine?.until?.toISOString() ?? null,
+      level: quarantine?.level ?? 0,
+      reason: quarantine?.reason ?? null,
+      failingRuns: quarantine?.failingRuns ?? 0,
+    },
   };
 }
 
@@ -62,6 +92,8 @@ const CONNECTION_TABLES = [
   'ops',
   'invites',
   'runs',
+  'held_plans',
+  'isolated_objects',
 ] as const;
 
 /** Deletes every row of one connection, in one transaction. Returns the rows deleted per table. */

@@ -7,6 +7,7 @@ import { chunk } from './chunk.js';
 import { appUserFromRow } from './app-state-repository.js';
 import type { Database } from './database.js';
 import { directoryUserFromRow } from './mirror-repository.js';
+import { parseStoredHold } from './stored-op-hold.js';
 import { SubjectFinder, type SubjectCandidate } from './subject-finder.js';
 
 const BATCH = 400;
@@ -231,6 +232,8 @@ export class EvidenceRepository {
         'o.payload',
         'o.created_at',
         'o.updated_at',
+        'o.hold',
+        'o.approved_at',
         'r.id as run_id',
         'r.trigger as run_trigger',
         'r.mode as run_mode',
@@ -265,6 +268,8 @@ export class EvidenceRepository {
         payload: parseJson(row.payload),
         createdAt: row.created_at,
         updatedAt: row.updated_at,
+        hold: parseStoredHold(row.hold),
+        approvedAt: row.approved_at,
         run:
           row.run_id === null
             ? null

@@ -2,9 +2,9 @@ import type { Kysely } from 'kysely';
 import type { DirectoryDelta } from '../core/directory-delta.js';
 import type { Directory } from '../core/model/directory.js';
 import type { DirectoryGroup } from '../core/model/directory-group.js';
-import type { DirectoryUser } from '../core/model/directory-user.js';
+import { USER_ATTRIBUTE_NAMES, type DirectoryUser } from '../core/model/directory-user.js';
 import { chunk } from './chunk.js';
-import type { Database, IdpUsersTable } from './database.js';
+import type { Database, IdpMembershipsTable, IdpUsersTable } from './database.js';
 
 const BATCH = 400;
 
@@ -13,34 +13,61 @@ export interface DeltaWrite {
   /** A full read: what it did not report no longer exists in the IdP. */
   readonly full: boolean;
   readonly now: string;
+  /**
+   * Objects isolated by earlier reads that this one did not see again (an incremental read reports only changes):
+   * they are still isolated, and their memberships stay as they were like those of the delta's isolated objects.
+   */
+  readonly stillIsolated?: { readonly users: ReadonlySet<string>; readonly groups: ReadonlySet<string> };
 }
 
 /** The mirror of what the IdP says (idp_users, idp_groups, idp_memberships) and the read cursors. */
 export class MirrorRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Applies one read. Call inside the transaction that also stores the cursor. */
+  /**
+   * Applies one read. Call inside the transaction that also stores the cursor.
+   *
+   * Isolated objects (DESIGN "Safety") stay as the mirror last knew them, or absent if it never did: neither
+   * written, nor deleted as unseen by a full read; the memberships of an isolated user or group stay as they were
+   * too, whatever member lists this read carried (a member list is only as good as the objects in it). A full read
+   * that met an object without a usable id removes nothing of that kind as unseen: it may be any of them.
+   */
   async writeDelta(delta: DirectoryDelta, write: DeltaWrite): Promise<void> {
+    assertStorable(delta);
     const { connectionId, now } = write;
+    const isolatedUsers = new Set([...delta.isolatedUsers.keys(), ...(write.stillIsolated?.users ?? [])]);
+    const isolatedGroups = new Set([...delta.isolatedGroups.keys(), ...(write.stillIsolated?.groups ?? [])]);
+    const keptMemberships = await this.membershipsOfMembers(connectionId, [...isolatedUsers]);
     await this.upsertUsers(connectionId, [...delta.users.values()], now);
     await this.upsertGroups(connectionId, [...delta.groups.values()], now);
+    let deletedGroups: ReadonlySet<string>;
     if (write.full) {
-      await this.deleteUnseen('idp_users', connectionId, new Set(delta.users.keys()));
-      await this.deleteUnseen('idp_groups', connectionId, new Set(delta.groups.keys()));
-      // A full read lists the members of every group it reports: replace them all at once.
-      await this.db.deleteFrom('idp_memberships').where('connection_id', '=', connectionId).execute();
+      const unidentified = new Set(delta.unidentified.map((object) => object.kind));
+      if (!unidentified.has('user')) {
+        await this.deleteUnseen('idp_users', connectionId, new Set([...delta.users.keys(), ...isolatedUsers]));
+      }
+      const groupIds = await this.ids('idp_groups', connectionId);
+      const seenGroups = new Set([...delta.groups.keys(), ...isolatedGroups]);
+      deletedGroups = new Set(unidentified.has('group') ? [] : groupIds.filter((id) => !seenGroups.has(id)));
+      await this.deleteIds('idp_groups', connectionId, [...deletedGroups]);
+      if (isolatedGroups.size === 0 && !unidentified.has('group')) {
+        // A full read lists the members of every group it reports: replace them all at once.
+        await this.db.deleteFrom('idp_memberships').where('connection_id', '=', connectionId).execute();
+      } else {
+        // Except the members of isolated groups, and of groups an unidentified group may be.
+        const cleared = groupIds.filter(
+          (id) => !isolatedGroups.has(id) && (deletedGroups.has(id) || delta.groups.has(id)),
+        );
+        await this.deleteMembershipsOf(connectionId, cleared);
+      }
     } else {
+      deletedGroups = delta.deletedGroups;
       await this.deleteIds('idp_users', connectionId, [...delta.deletedUsers]);
       await this.deleteIds('idp_groups', connectionId, [...delta.deletedGroups]);
-      const cleared = [...delta.deletedGroups, ...delta.replacedMembers.keys()];
-      for (const ids of chunk(cleared, BATCH)) {
-        await this.db
-          .deleteFrom('idp_memberships')
-          .where('connection_id', '=', connectionId)
-          .where('group_id', 'in', ids)
-          .execute();
-      }
+      const replaced = [...delta.replacedMembers.keys()].filter((id) => !isolatedGroups.has(id));
+      await this.deleteMembershipsOf(connectionId, [...delta.deletedGroups, ...replaced]);
       for (const [groupId, removed] of delta.removedMembers) {
+        if (isolatedGroups.has(groupId)) continue;
         for (const ids of chunk([...removed], BATCH)) {
           await this.db
             .deleteFrom('idp_memberships')
@@ -51,13 +78,18 @@ export class MirrorRepository {
         }
       }
     }
-    const rows: { connection_id: string; group_id: string; member_id: string }[] = [];
+    const rows: IdpMembershipsTable[] = [];
     for (const source of [delta.replacedMembers, delta.addedMembers]) {
       for (const [groupId, members] of source) {
-        for (const memberId of members)
-          rows.push({ connection_id: connectionId, group_id: groupId, member_id: memberId });
+        if (isolatedGroups.has(groupId)) continue;
+        for (const memberId of members) {
+          if (!isolatedUsers.has(memberId))
+            rows.push({ connection_id: connectionId, group_id: groupId, member_id: memberId });
+        }
       }
     }
+    // The memberships of isolated users, as they were before this read (unless their group is gone).
+    for (const row of keptMemberships) if (!deletedGroups.has(row.group_id)) rows.push(row);
     for (const batch of chunk(rows, BATCH)) {
       await this.db
         .insertInto('idp_memberships')
@@ -182,12 +214,45 @@ export class MirrorRepository {
   }
 
   private async deleteUnseen(table: 'idp_users' | 'idp_groups', connectionId: string, seen: ReadonlySet<string>) {
-    const existing = await this.db.selectFrom(table).select('id').where('connection_id', '=', connectionId).execute();
+    const existing = await this.ids(table, connectionId);
     await this.deleteIds(
       table,
       connectionId,
-      existing.map((row) => row.id).filter((id) => !seen.has(id)),
+      existing.filter((id) => !seen.has(id)),
     );
+  }
+
+  private async ids(table: 'idp_users' | 'idp_groups', connectionId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom(table).select('id').where('connection_id', '=', connectionId).execute();
+    return rows.map((row) => row.id);
+  }
+
+  private async membershipsOfMembers(
+    connectionId: string,
+    memberIds: readonly string[],
+  ): Promise<IdpMembershipsTable[]> {
+    const rows: IdpMembershipsTable[] = [];
+    for (const ids of chunk(memberIds, BATCH)) {
+      rows.push(
+        ...(await this.db
+          .selectFrom('idp_memberships')
+          .selectAll()
+          .where('connection_id', '=', connectionId)
+          .where('member_id', 'in', ids)
+          .execute()),
+      );
+    }
+    return rows;
+  }
+
+  private async deleteMembershipsOf(connectionId: string, groupIds: readonly string[]): Promise<void> {
+    for (const ids of chunk(groupIds, BATCH)) {
+      await this.db
+        .deleteFrom('idp_memberships')
+        .where('connection_id', '=', connectionId)
+        .where('group_id', 'in', ids)
+        .execute();
+    }
   }
 
   private async deleteIds(table: 'idp_users' | 'idp_groups', connectionId: string, ids: readonly string[]) {
@@ -224,4 +289,45 @@ export function directoryUserFromRow(row: IdpUsersTable): DirectoryUser {
     active: row.active === 1,
     status: row.status,
   };
+}
+
+// NUL, and lone surrogates (which the drivers turn into U+FFFD without a word).
+const UNSTORABLE = /[\0\p{Cs}]/u;
+
+/**
+ * The last line of defence: `screenDirectoryChange` (applied to every read) isolates any object with such a value,
+ * so reaching this is a bug of dirsync; failing the run here is better than PostgreSQL's "invalid byte sequence"
+ * without a name, or a value silently changed on its way into the mirror.
+ */
+function assertStorable(delta: DirectoryDelta): void {
+  const check = (value: string, what: () => string) => {
+    if (UNSTORABLE.test(value)) {
+      throw new Error(
+        `${what()} holds a NUL byte or invalid UTF-16, which the mirror cannot store: the read's check should have ` +
+          'isolated it (a bug of dirsync: report it); nothing was written',
+      );
+    }
+  };
+  for (const user of delta.users.values()) {
+    check(user.id, () => 'the id of a user');
+    for (const field of USER_ATTRIBUTE_NAMES) check(user[field], () => `the ${field} of user ${user.id}`);
+    check(user.status, () => `the status of user ${user.id}`);
+  }
+  for (const group of delta.groups.values()) {
+    check(group.id, () => 'the id of a group');
+    check(group.displayName, () => `the displayName of group ${group.id}`);
+  }
+  const ids = [
+    ...delta.deletedUsers,
+    ...delta.deletedGroups,
+    ...delta.isolatedUsers.keys(),
+    ...delta.isolatedGroups.keys(),
+  ];
+  for (const id of ids) check(id, () => 'an object id');
+  for (const source of [delta.replacedMembers, delta.addedMembers, delta.removedMembers]) {
+    for (const [groupId, members] of source) {
+      check(groupId, () => 'the id of a group with member changes');
+      for (const id of members) check(id, () => `a member id of group ${groupId}`);
+    }
+  }
 }

@@ -1,5 +1,12 @@
 import type { Kysely } from 'kysely';
-import { applyOp, resolvableMembers, type CreateOutcome, type MutableAppState } from '../core/planner/apply-op.js';
+import { afterFailure } from '../core/op-retry-policy.js';
+import {
+  applyOp,
+  resolvableMembers,
+  type CreateOutcome,
+  type MutableAppState,
+  type StateEffect,
+} from '../core/planner/apply-op.js';
 import type { Op } from '../core/planner/op.js';
 import { buildInviteMessage } from '../invites/invite-mail.js';
 import type { Mailer } from '../invites/mailer.js';
@@ -8,7 +15,8 @@ import type { Log } from '../logger.js';
 import { AppStateRepository } from '../store/app-state-repository.js';
 import type { Database } from '../store/database.js';
 import { OutboxRepository, type OutboxEntry } from '../store/outbox-repository.js';
-import type { Target } from '../targets/target.js';
+import { OpHeldError } from '../targets/op-held-error.js';
+import type { CreateOptions, CreateResult, Target } from '../targets/target.js';
 import { TargetError } from '../targets/target-error.js';
 import type { Clock } from '../clock.js';
 import type { SyncProgress } from './sync-progress.js';
@@ -29,24 +37,44 @@ export interface ApplyDeps {
   readonly log: Log;
   readonly progress: SyncProgress;
   readonly signal?: AbortSignal;
+  /** `DIRSYNC_MAX_OP_ATTEMPTS`: the failure that parks an op (see `op-retry-policy.ts`). */
+  readonly maxOpAttempts: number;
+}
+
+/** An op the app cannot perform at all: not attempted, work for a person (DESIGN "Unsupported ops"). */
+export interface UnsupportedOp {
+  readonly op: Op;
+  readonly reason: string;
 }
 
 export interface ApplyResult {
   readonly applied: readonly Op[];
+  /** Ops that failed in this run, parked ones included. */
   readonly failed: number;
+  /** Of the failed ops, those this failure parked (`DIRSYNC_MAX_OP_ATTEMPTS` reached). */
+  readonly parked: number;
   readonly skipped: number;
+  /** Ops the target held instead of adopting someone else's account; they wait for `dirsync approve`. */
+  readonly held: number;
+  readonly unsupported: readonly UnsupportedOp[];
   /** Set when the run had to stop before the end (token rejected, app or mail server down, shutdown). */
   readonly stoppedBy: Error | null;
 }
 
 type Outcome =
   | { readonly status: 'applied'; readonly created?: CreateOutcome }
-  | { readonly status: 'skipped'; readonly why: string };
+  | { readonly status: 'skipped'; readonly why: string }
+  | { readonly status: 'unsupported'; readonly reason: string };
 
 /**
  * Applies outbox entries in order, exactly once: each is marked attempted before it reaches the app, and marked
  * applied in the same transaction that records its effect on the known app state. A create attempted before
  * (a crash between the app's answer and our commit) looks the object up first and adopts it.
+ *
+ * An op the app refuses fails alone (the run goes on) and is retried on a later run by the retry policy, or
+ * parked; an op the target holds (someone else's account) waits for an approval; an op the target cannot do at
+ * all is recorded as unsupported. None of them stops the run; an unavailable app, a rejected token or a database
+ * fault does, leaving the rest pending.
  */
 export async function applyPlan(
   connectionId: string,
@@ -55,42 +83,110 @@ export async function applyPlan(
   deps: ApplyDeps,
 ): Promise<ApplyResult> {
   const outbox = new OutboxRepository(deps.db);
+  const linked = new LinkedIds(state);
   const applied: Op[] = [];
+  const unsupported: UnsupportedOp[] = [];
   let failed = 0;
+  let parked = 0;
   let skipped = 0;
+  let held = 0;
+  const result = (stoppedBy: Error | null): ApplyResult => ({
+    applied,
+    failed,
+    parked,
+    skipped,
+    held,
+    unsupported,
+    stoppedBy,
+  });
   for (const [index, entry] of entries.entries()) {
-    if (deps.signal?.aborted === true)
-      return { applied, failed, skipped, stoppedBy: new Error('the run was asked to stop') };
+    if (deps.signal?.aborted === true) return result(new Error('the run was asked to stop'));
     const { op } = entry;
     try {
-      const outcome = await applyOne(connectionId, entry, state, deps);
+      const outcome = await applyOne(connectionId, entry, state, linked, deps);
       const now = deps.clock.now().toISOString();
-      if (outcome.status === 'skipped') {
-        skipped++;
-        await outbox.finish(entry.id, 'skipped', outcome.why, now);
-      } else {
-        const effects = applyOp(state, op, outcome.created);
-        await deps.db.transaction().execute(async (trx) => {
-          await new AppStateRepository(trx).persist(connectionId, effects, now);
-          await new OutboxRepository(trx).finish(entry.id, 'applied', null, now);
-        });
-        applied.push(op);
+      switch (outcome.status) {
+        case 'skipped':
+          skipped++;
+          await outbox.finish(entry.id, 'skipped', outcome.why, now);
+          break;
+        case 'unsupported':
+          unsupported.push({ op, reason: outcome.reason });
+          deps.log.info({ op: op.key, reason: outcome.reason }, 'op not supported by the app: left to a person');
+          await outbox.finish(entry.id, 'unsupported', outcome.reason, now);
+          break;
+        case 'applied': {
+          const removedGroupAppId = op.kind === 'group.delete' ? state.groups.get(op.externalId)?.appId : undefined;
+          const effects = applyOp(state, op, outcome.created);
+          await deps.db.transaction().execute(async (trx) => {
+            await new AppStateRepository(trx).persist(connectionId, effects, now);
+            await new OutboxRepository(trx).finish(entry.id, 'applied', null, now);
+          });
+          linked.update(effects, removedGroupAppId);
+          applied.push(op);
+          break;
+        }
       }
     } catch (error) {
-      const stops = stopsRun(error);
-      const message = error instanceof Error ? error.message : String(error);
-      if (stops) {
-        // Left pending: the next run re-plans it with the same key and knows it was attempted.
-        deps.log.error({ op: op.key, err: message }, 'stopping the run: the remaining ops stay pending');
-        return { applied, failed, skipped, stoppedBy: error instanceof Error ? error : new Error(message) };
+      const now = deps.clock.now();
+      if (error instanceof OpHeldError) {
+        // Not a failure: nothing was written, and retrying cannot help until a person decides.
+        held++;
+        deps.log.warn({ op: op.key, reason: error.hold.reason }, 'op held: it would take over another account');
+        await outbox.hold(entry.id, error.hold, now.toISOString());
+      } else if (error instanceof TargetError && error.kind === 'unsupported') {
+        // Found out while applying (an adoption needs a PATCH the app does not offer): work for a person, as if
+        // the target had said so before the op.
+        unsupported.push({ op, reason: error.message });
+        deps.log.info({ op: op.key, reason: error.message }, 'op not supported by the app: left to a person');
+        await outbox.finish(entry.id, 'unsupported', error.message, now.toISOString());
+      } else {
+        const message = error instanceof Error ? error.message : String(error);
+        if (stopsRun(error)) {
+          // Left pending: the next run re-plans it with the same key and knows it was attempted.
+          deps.log.error({ op: op.key, err: message }, 'stopping the run: the remaining ops stay pending');
+          return result(error instanceof Error ? error : new Error(message));
+        }
+        const after = afterFailure(entry.failures, deps.maxOpAttempts, now.getTime());
+        failed++;
+        if (after.status === 'parked') parked++;
+        deps.log.warn(
+          { op: op.key, err: message, failures: after.failures, status: after.status },
+          after.status === 'parked'
+            ? `op failed ${after.failures} times: parked until its subject changes or \`dirsync retry ${op.key}\``
+            : 'op failed; going on with the rest, retried on a later run',
+        );
+        await outbox.fail(entry.id, after, message, now.toISOString());
       }
-      failed++;
-      deps.log.warn({ op: op.key, err: message }, 'op failed; going on with the rest');
-      await outbox.finish(entry.id, 'failed', message, deps.clock.now().toISOString());
     }
     deps.progress({ type: 'apply.op', done: index + 1, total: entries.length, kind: op.kind });
   }
-  return { applied, failed, skipped, stoppedBy: null };
+  return result(null);
+}
+
+/**
+ * The app id → IdP id index of the known app state, kept current as ops apply: a target asks it whether an app
+ * account it found is linked to another IdP id already (a recycled identity, never adopted silently).
+ */
+class LinkedIds {
+  readonly #users = new Map<string, string>();
+  readonly #groups = new Map<string, string>();
+
+  constructor(state: MutableAppState) {
+    for (const user of state.users.values()) this.#users.set(user.appId, user.externalId);
+    for (const group of state.groups.values()) this.#groups.set(group.appId, group.externalId);
+  }
+
+  readonly user = (appId: string): string | undefined => this.#users.get(appId);
+  readonly group = (appId: string): string | undefined => this.#groups.get(appId);
+
+  update(effects: readonly StateEffect[], removedGroupAppId: string | undefined): void {
+    for (const effect of effects) {
+      if (effect.type === 'user.put') this.#users.set(effect.user.appId, effect.user.externalId);
+      if (effect.type === 'group.put') this.#groups.set(effect.group.appId, effect.group.externalId);
+    }
+    if (removedGroupAppId !== undefined) this.#groups.delete(removedGroupAppId);
+  }
 }
 
 function stopsRun(error: unknown): boolean {
@@ -103,50 +199,54 @@ async function applyOne(
   connectionId: string,
   entry: OutboxEntry,
   state: MutableAppState,
+  linked: LinkedIds,
   deps: ApplyDeps,
 ): Promise<Outcome> {
   const { op } = entry;
   const { target } = deps;
   const outbox = new OutboxRepository(deps.db);
   const attempt = () => outbox.markAttempt(entry.id, deps.clock.now().toISOString());
+  // Every write to the app: first whether the app can do it at all (then it is not attempted), then marked
+  // attempted before it is sent.
+  const send = async (write: () => Promise<CreateResult | undefined>): Promise<Outcome> => {
+    const reason = (await target.unsupported?.(op)) ?? null;
+    if (reason !== null) return { status: 'unsupported', reason };
+    await attempt();
+    const created = await write();
+    return created === undefined ? { status: 'applied' } : { status: 'applied', created };
+  };
+  const createOptions = (linkedExternalIdOf: CreateOptions['linkedExternalIdOf']): CreateOptions => ({
+    resumed: entry.attempts > 0,
+    ...(linkedExternalIdOf === undefined ? {} : { linkedExternalIdOf }),
+    ...(entry.approved ? { adoptHeld: true } : {}),
+  });
+  const done = () => undefined;
   switch (op.kind) {
-    case 'user.create': {
-      await attempt();
-      const created = await target.createUser(
-        { externalId: op.externalId, ...op.attributes, active: true },
-        { resumed: entry.attempts > 0 },
+    case 'user.create':
+      return send(() =>
+        target.createUser({ externalId: op.externalId, ...op.attributes, active: true }, createOptions(linked.user)),
       );
-      return { status: 'applied', created };
-    }
     case 'user.update':
     case 'user.reactivate':
     case 'user.deactivate': {
       const user = state.users.get(op.externalId);
       if (user === undefined) return { status: 'skipped', why: 'the user is not in the app' };
-      await attempt();
       const changes =
         op.kind === 'user.deactivate'
           ? { active: false }
           : op.kind === 'user.reactivate'
             ? { ...op.changes, active: true }
             : op.changes;
-      await target.updateUser(user.appId, changes);
-      return { status: 'applied' };
+      return send(() => target.updateUser(user.appId, changes).then(done));
     }
-    case 'group.create': {
-      await attempt();
-      const created = await target.createGroup(
-        { externalId: op.externalId, displayName: op.displayName },
-        { resumed: entry.attempts > 0 },
+    case 'group.create':
+      return send(() =>
+        target.createGroup({ externalId: op.externalId, displayName: op.displayName }, createOptions(linked.group)),
       );
-      return { status: 'applied', created };
-    }
     case 'group.rename': {
       const group = state.groups.get(op.externalId);
       if (group === undefined) return { status: 'skipped', why: 'the group is not in the app' };
-      await attempt();
-      await target.updateGroup(group.appId, { displayName: op.displayName });
-      return { status: 'applied' };
+      return send(() => target.updateGroup(group.appId, { displayName: op.displayName }).then(done));
     }
     case 'members.add':
     case 'members.remove': {
@@ -155,19 +255,13 @@ async function applyOne(
       const ids = resolvableMembers(state, op.userExternalIds);
       if (ids.length === 0) return { status: 'skipped', why: 'none of the users is in the app' };
       const appIds = ids.map((id) => state.users.get(id)?.appId ?? id);
-      await attempt();
-      await target.updateGroup(
-        group.appId,
-        op.kind === 'members.add' ? { addMemberIds: appIds } : { removeMemberIds: appIds },
-      );
-      return { status: 'applied' };
+      const changes = op.kind === 'members.add' ? { addMemberIds: appIds } : { removeMemberIds: appIds };
+      return send(() => target.updateGroup(group.appId, changes).then(done));
     }
     case 'group.delete': {
       const group = state.groups.get(op.externalId);
       if (group === undefined) return { status: 'skipped', why: 'the group is not in the app' };
-      await attempt();
-      await target.deleteGroup(group.appId);
-      return { status: 'applied' };
+      return send(() => target.deleteGroup(group.appId).then(done));
     }
     case 'invite.send': {
       const due = state.dueInvites.get(op.userExternalId);

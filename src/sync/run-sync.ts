@@ -3,13 +3,16 @@ import type { Kysely } from 'kysely';
 import type { DirectoryConnector } from '../../connectors/directory-connector.js';
 import { ConnectorError } from '../../connectors/connector-error.js';
 import { desiredStateOf } from '../core/desired-state.js';
+import { seenCounts } from '../core/directory-delta.js';
 import type { AppState } from '../core/model/app-state.js';
 import type { DesiredState } from '../core/model/desired-state.js';
 import type { Directory } from '../core/model/directory.js';
+import type { IsolatedObject } from '../core/model/isolated-object.js';
 import { cloneAppState } from '../core/planner/apply-op.js';
 import type { GuardLimit, GuardLimits } from '../core/planner/guards.js';
 import { countOps, type Plan, type PlanCounts } from '../core/planner/plan.js';
 import { planSync } from '../core/planner/plan-sync.js';
+import { DEFAULT_MAX_OP_ATTEMPTS } from '../core/op-retry-policy.js';
 import { DEFAULT_SCOPE, type Scope } from '../core/scope.js';
 import { checkSourceAnomaly, explainSourceAnomaly, type SourceAnomaly } from '../core/source-anomaly.js';
 import type { Clock } from '../clock.js';
@@ -19,7 +22,13 @@ import { ConnectionRepository } from '../store/connection-repository.js';
 import type { Database, RunStatus } from '../store/database.js';
 import { DatabaseError } from '../store/database-error.js';
 import { LeaseLostError } from './connection-hold.js';
+import { PlanApprovals } from './plan-approvals.js';
+import { identityHolds } from '../core/planner/identity-holds.js';
+import type { HeldPlan } from '../store/held-plan-repository.js';
+import { anomalyHoldReasons, guardHoldReasons } from '../core/planner/hold-reason.js';
 import { MirrorRepository } from '../store/mirror-repository.js';
+import { IsolatedObjectRepository } from '../store/isolated-object-repository.js';
+import { loadOpsAttention, type OpsAttention } from '../store/ops-attention.js';
 import { OutboxRepository, type FailedOp } from '../store/outbox-repository.js';
 import { RunRepository, type RunTrigger } from '../store/run-repository.js';
 import type { Target } from '../targets/target.js';
@@ -53,6 +62,8 @@ export interface SyncRequest {
   readonly maxSourceDrop: GuardLimit;
   /** A full read replaces an incremental one when the last full read is older than this; null: never. */
   readonly fullReadIntervalMs: number | null;
+  /** `DIRSYNC_MAX_OP_ATTEMPTS`: the failure that parks an op; default `DEFAULT_MAX_OP_ATTEMPTS` (5). */
+  readonly maxOpAttempts?: number;
   readonly scope?: Scope;
   /** Aborted to stop the run after its current op (SIGTERM, or the connection's lease lost). */
   readonly signal?: AbortSignal;
@@ -76,6 +87,10 @@ export interface SyncOutcome {
   /** The kind of every op applied, in order (for metrics). */
   readonly appliedKinds: readonly string[];
   readonly failed: readonly FailedOp[];
+  /** The IdP objects this run's read isolated (DESIGN "Safety"): not synced, kept as the mirror last knew them. */
+  readonly isolated: readonly IsolatedObject[];
+  /** What needs a person or waits in the connection's outbox after the run (held, parked, failed, unsupported). */
+  readonly attention?: OpsAttention;
   readonly error: Error | null;
   readonly durationMs: number;
   /**
@@ -85,6 +100,10 @@ export interface SyncOutcome {
   readonly basis: PlanBasis | null;
   /** Set when the run was held before writing anything because a full read lost too much (status `held`). */
   readonly anomaly?: SourceAnomaly;
+  /** The stored held plan (`dirsync plan show <id>`, `approve <id>`) when the run was held; not for dry runs. */
+  readonly heldPlanId?: string;
+  /** The operator's approval this run went through a guard or a source anomaly with (`dirsync approve`). */
+  readonly approvedPlanId?: string;
 }
 
 export interface PlanBasis {
@@ -134,12 +153,31 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     now: started.toISOString(),
   });
   const runLog = log.child({ run: runId, connection: request.connectionId });
+  const approvals = new PlanApprovals(db, request.connectionId);
+  let heldPlanId: string | null = null;
+  let isolated: readonly IsolatedObject[] = [];
+  const approvedPlanIds: string[] = [];
   const finish = async (
-    outcome: Omit<SyncOutcome, 'runId' | 'durationMs' | 'full' | 'appliedKinds' | 'basis' | 'anomaly'>,
+    outcome: Omit<
+      SyncOutcome,
+      | 'runId'
+      | 'durationMs'
+      | 'full'
+      | 'appliedKinds'
+      | 'basis'
+      | 'anomaly'
+      | 'heldPlanId'
+      | 'approvedPlanId'
+      | 'isolated'
+    >,
     appliedKinds: readonly string[] = [],
     basis: PlanBasis | null = null,
     anomaly: SourceAnomaly | null = null,
   ): Promise<SyncOutcome> => {
+    const plans = {
+      ...(heldPlanId === null ? {} : { heldPlanId }),
+      ...(approvedPlanIds.length === 0 ? {} : { approvedPlanId: approvedPlanIds.join(', ') }),
+    };
     const end = clock.now();
     const result: SyncOutcome = {
       ...outcome,
@@ -147,8 +185,10 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       full,
       appliedKinds,
       basis,
+      isolated,
       durationMs: end.getTime() - started.getTime(),
       ...(anomaly === null ? {} : { anomaly }),
+      ...plans,
     };
     const runStatus = runStatusOf(outcome.status, request.signal);
     await runs.finish(
@@ -160,9 +200,12 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
         planned: outcome.planned,
         applied: outcome.applied,
         failed: outcome.failed.length,
+        // Named by IdP id for `status` and whoever reads the run later; the reasons never hold the values.
+        isolated: { count: isolated.length, objects: isolated.slice(0, 50) },
         // Why it was held, for `status` and whoever reads the run later.
         ...(outcome.plan?.rejected ? { held: outcome.plan.rejected.trips } : {}),
         ...(anomaly === null ? {} : { anomaly: anomaly.drops }),
+        ...plans,
       },
       outcome.error?.message ?? null,
       end.toISOString(),
@@ -203,15 +246,23 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
 
     // Before anything is written: a full read that lost most of the directory is more likely a broken credential,
     // scope or IdP than people leaving, and writing it would move the mirror and the cursor past the evidence.
+    let anomalyApproval: HeldPlan | undefined;
     if (read.result.full && !request.allowMassDeactivation) {
       const anomaly = checkSourceAnomaly(
         await mirror.counts(request.connectionId),
-        { users: read.delta.users.size, groups: read.delta.groups.size },
+        seenCounts(read.delta),
         request.maxSourceDrop,
       );
-      if (anomaly !== null) {
+      anomalyApproval = anomaly === null ? undefined : await approvals.approvedAnomaly();
+      if (anomalyApproval !== undefined) {
+        approvedPlanIds.push(anomalyApproval.id);
+        runLog.warn({ plan: anomalyApproval.id }, 'source anomaly approved by an operator: the read goes through');
+      } else if (anomaly !== null) {
+        if (!request.dryRun) {
+          heldPlanId = (await approvals.hold(runId, anomalyHoldReasons(anomaly), [], clock.now().toISOString())).id;
+        }
         const message = `source anomaly: ${explainSourceAnomaly(anomaly)}; nothing was written, the next run reads again`;
-        runLog.warn({ drops: anomaly.drops }, 'read held as a source anomaly; nothing written');
+        runLog.warn({ drops: anomaly.drops, plan: heldPlanId }, 'read held as a source anomaly; nothing written');
         return await finish(
           { status: 'held', plan: null, planned: null, applied: null, failed: [], error: new Error(message) },
           [],
@@ -222,12 +273,32 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     }
 
     const now = clock.now().toISOString();
+    isolated = read.isolated;
+    for (const object of isolated) {
+      const { kind, id, field, reason } = object;
+      runLog.warn({ kind, id, field, reason }, 'isolated: not synced, kept as the mirror last knew it');
+    }
     let directory: Directory;
     try {
       directory = await db.transaction().execute(async (trx) => {
         const trxMirror = new MirrorRepository(trx);
-        await trxMirror.writeDelta(read.delta, { connectionId: request.connectionId, full: read.result.full, now });
-        await trxMirror.putCursor(request.connectionId, DIRECTORY_CURSOR, read.result.cursor, now);
+        const stillIsolated = await new IsolatedObjectRepository(trx).recordRead(request.connectionId, read.delta, {
+          runId,
+          full: read.result.full,
+          now,
+        });
+        await trxMirror.writeDelta(read.delta, {
+          connectionId: request.connectionId,
+          full: read.result.full,
+          now,
+          stillIsolated,
+        });
+        // Objects a read of changes only found clean again had their memberships frozen while isolated, and such a
+        // read does not list those again: no cursor, so the next read is full and brings them up to date.
+        const released = !read.result.full && stillIsolated.released > 0;
+        if (released)
+          runLog.info({ released: stillIsolated.released }, 'isolated objects read clean again: the next read is full');
+        await trxMirror.putCursor(request.connectionId, DIRECTORY_CURSOR, released ? null : read.result.cursor, now);
         if (read.result.full) await new ConnectionRepository(trx).markFullRead(request.connectionId, now);
         if (request.dryRun) throw new DryRunRollback(await trxMirror.loadDirectory(request.connectionId));
         return trxMirror.loadDirectory(request.connectionId);
@@ -236,15 +307,25 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       if (!(error instanceof DryRunRollback)) throw error;
       directory = error.directory;
     }
+    // The approved read is in the mirror: the approval is spent (the guards still judge the plan that follows).
+    if (anomalyApproval !== undefined && !request.dryRun) await approvals.consume(anomalyApproval, runId, now);
 
     const appState = await new AppStateRepository(db).load(request.connectionId);
     const desired = desiredStateOf(directory, request.scope ?? DEFAULT_SCOPE);
-    const plan = planSync(desired, appState, {
+    const computed = planSync(desired, appState, {
       connectionId: request.connectionId,
       invites: deps.invites !== null,
       guards: request.guards,
       allowMassDeactivation: request.allowMassDeactivation,
     });
+    // An operator's approval lets the plan through the guards when its destructive part is the approved one or
+    // less; otherwise it is held again (under a new id when what it would destroy changed).
+    const guardApproval = computed.rejected === null ? undefined : await approvals.approvalCovering(computed.ops);
+    if (guardApproval !== undefined) {
+      approvedPlanIds.push(guardApproval.id);
+      runLog.warn({ plan: guardApproval.id, trips: computed.rejected?.trips }, 'guards passed by an approved plan');
+    }
+    const plan: Plan = guardApproval === undefined ? computed : { ...computed, rejected: null };
     const planned = countOps(plan.ops);
     const basis: PlanBasis = { directory, app: appState, desired };
     progress({ type: 'plan.done', ops: plan.ops.length });
@@ -254,30 +335,58 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       return await finish({ status: 'planned', plan, planned, applied: null, failed: [], error: null }, [], basis);
     }
     if (plan.rejected !== null) {
-      runLog.warn({ trips: plan.rejected.trips }, 'plan held by the guards; nothing applied');
+      heldPlanId = (await approvals.hold(runId, guardHoldReasons(plan.rejected), plan.ops, now)).id;
+      runLog.warn({ trips: plan.rejected.trips, plan: heldPlanId }, 'plan held by the guards; nothing applied');
       return await finish({ status: 'held', plan, planned, applied: null, failed: [], error: null }, [], basis);
     }
+    // From here the plan goes through: holds it made obsolete close, an approval it used is consumed below once
+    // the run has applied it (a run that dies half-way leaves the approval for the next run to finish).
+    await approvals.closeObsolete(now, guardApproval?.id ?? null);
 
-    const entries = await db
-      .transaction()
-      .execute((trx) => new OutboxRepository(trx).enqueuePlan(request.connectionId, runId, plan.ops, now));
-    const result = await applyPlan(request.connectionId, entries, cloneAppState(appState), {
+    // Held, waiting and parked ops stay out of this run (see `enqueueDecision`); the rest is attempted.
+    const enqueued = await db.transaction().execute((trx) =>
+      new OutboxRepository(trx).enqueuePlan(request.connectionId, runId, plan.ops, now, {
+        // Creates that look like someone else's account (a recycled or confusable login) wait for a person.
+        holds: identityHolds(plan.ops, desired, appState),
+      }),
+    );
+    const result = await applyPlan(request.connectionId, enqueued.entries, cloneAppState(appState), {
       db,
       target: deps.target,
       invites: deps.invites,
       clock,
       log: runLog,
       progress,
+      maxOpAttempts: request.maxOpAttempts ?? DEFAULT_MAX_OP_ATTEMPTS,
       ...(request.signal ? { signal: request.signal } : {}),
     });
     const failed = await new OutboxRepository(db).failedInRun(runId);
+    const attention = await loadOpsAttention(db, request.connectionId);
     const applied = countOps(result.applied);
-    runLog.info({ applied: result.applied.length, failed: result.failed, skipped: result.skipped }, 'run finished');
-    const status: SyncStatus = result.stoppedBy !== null ? 'stopped' : result.failed > 0 ? 'partial' : 'succeeded';
+    runLog.info(
+      {
+        applied: result.applied.length,
+        failed: result.failed,
+        parked: result.parked,
+        held: result.held,
+        unsupported: result.unsupported.length,
+        notApplied: enqueued.notApplied.length,
+        skipped: result.skipped,
+      },
+      'run finished',
+    );
+    // Failed, waiting, parked and held ops make the run partial (exit 1) until a person or a later run settles
+    // them; unsupported ops are work for a person that no run can settle, so they alone do not.
+    const unsettled = attention.counts.failed + attention.counts.parked + attention.counts.held;
+    const status: SyncStatus =
+      result.stoppedBy !== null ? 'stopped' : result.failed > 0 || unsettled > 0 ? 'partial' : 'succeeded';
     const stoppedBy =
       result.stoppedBy instanceof DatabaseError ? result.stoppedBy.during('during the run') : result.stoppedBy;
+    if (guardApproval !== undefined && result.stoppedBy === null) {
+      await approvals.consume(guardApproval, runId, clock.now().toISOString());
+    }
     return await finish(
-      { status, plan, planned, applied, failed, error: stoppedBy },
+      { status, plan, planned, applied, failed, error: stoppedBy, attention },
       result.applied.map((op) => op.kind),
       basis,
     );

@@ -6,8 +6,11 @@
  * - `unavailable`: 5xx, 429 or connection errors outlasted the retries. Stop applying; the rest stays pending.
  * - `bad_response`: the app answered something we cannot parse. Fail the op, go on.
  * - `config`: the target is misconfigured (bad URL). Stop the run (exit 2).
+ * - `unsupported`: the app cannot perform this op (e.g. an adoption needs a PATCH it does not offer). Record it
+ *   as work for a person; not a failure, the run goes on.
  */
-export type TargetErrorKind = 'auth' | 'rejected' | 'not_found' | 'unavailable' | 'bad_response' | 'config';
+export type TargetErrorKind =
+  'auth' | 'rejected' | 'not_found' | 'unavailable' | 'bad_response' | 'config' | 'unsupported';
 
 export interface TargetErrorOptions {
   readonly status?: number;

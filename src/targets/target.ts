@@ -1,4 +1,5 @@
 import type { UserAttributes } from '../core/model/directory-user.js';
+import type { Op } from '../core/planner/op.js';
 
 /** A user as dirsync writes it to the app. */
 export interface UserWrite extends UserAttributes {
@@ -60,4 +61,10 @@ export interface Target {
   createGroup(group: GroupWrite, options: CreateOptions): Promise<CreateResult>;
   updateGroup(appId: string, changes: GroupChanges): Promise<void>;
   deleteGroup(appId: string): Promise<void>;
+  /**
+   * Why the app cannot perform this op at all (its SCIM dialect has no PATCH, no member removal, …), or null when
+   * it can. Asked before each write: such an op is not attempted but recorded as `unsupported` with the reason,
+   * work for a person, never a failure (DESIGN "Unsupported ops"). Absent: the target supports every op.
+   */
+  unsupported?(op: Op): Promise<string | null>;
 }

@@ -17,6 +17,8 @@ export interface SyncMetrics {
   recordTargetError(connection: string, kind: string): void;
   /** One request to the IdP; a throttled one (429) counts as a request and as a throttle. */
   recordIdpRequest(connection: string, idp: string, throttled: boolean): void;
+  /** One job that ran no sync, by reason (`quarantined`, `coalesced`, `removed`). */
+  recordSkip(connection: string, reason: string): void;
 }
 
 export interface CreateMetricsOptions {
@@ -28,6 +30,12 @@ export interface CreateMetricsOptions {
   readonly queueCounts?: () => Promise<Readonly<Record<string, number>>>;
   /** Default 2000. */
   readonly queueCountsTimeoutMs?: number;
+  /**
+   * How many connections are quarantined now, read at each scrape for `dirsync_connections_quarantined`. When it
+   * fails or outlasts `queueCountsTimeoutMs` the gauge is NaN for that scrape: a gauge without labels cannot be
+   * left empty, and 0 would say "none quarantined" while the database cannot tell.
+   */
+  readonly quarantinedConnections?: () => Promise<number>;
 }
 
 // 1 s to 1 h: a small directory's incremental run up to a full read of a large one.
@@ -76,7 +84,14 @@ export function createMetrics(options: CreateMetricsOptions = {}): SyncMetrics {
     registers,
   });
 
-  const { queueCounts } = options;
+  const runsSkipped = new Counter({
+    name: 'dirsync_runs_skipped_total',
+    help: 'Sync jobs that ran no sync, by connection and reason (quarantined, coalesced, removed).',
+    labelNames: ['connection', 'reason'] as const,
+    registers,
+  });
+
+  const { queueCounts, quarantinedConnections } = options;
   const queueCountsTimeoutMs = options.queueCountsTimeoutMs ?? 2_000;
   new Gauge({
     name: 'dirsync_queue_jobs',
@@ -100,6 +115,21 @@ export function createMetrics(options: CreateMetricsOptions = {}): SyncMetrics {
     },
   });
 
+  new Gauge({
+    name: 'dirsync_connections_quarantined',
+    help: 'Connections whose runs kept failing and whose scheduled runs are skipped until their quarantine ends.',
+    registers,
+    async collect() {
+      if (quarantinedConnections === undefined) return;
+      try {
+        this.set(await withTimeout(quarantinedConnections(), queueCountsTimeoutMs));
+      } catch {
+        // The database being down must not take /metrics down with it; /healthz reports the database.
+        this.set(Number.NaN);
+      }
+    },
+  });
+
   return {
     registry,
     recordRun(connection, result, durationMs, appliedKinds) {
@@ -115,6 +145,9 @@ export function createMetrics(options: CreateMetricsOptions = {}): SyncMetrics {
     recordIdpRequest(connection, idp, throttled) {
       idpRequests.inc({ connection, idp });
       if (throttled) idpThrottles.inc({ connection, idp });
+    },
+    recordSkip(connection, reason) {
+      runsSkipped.inc({ connection, reason });
     },
   };
 }

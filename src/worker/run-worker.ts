@@ -6,6 +6,7 @@ import { systemClock } from '../clock.js';
 import { ConfigError } from '../config/config-error.js';
 import { describeSource, type ConnectionRegistry } from '../config/connection-registry.js';
 import type { ServiceConfig } from '../config/service-config.js';
+import { ConnectionRepository } from '../store/connection-repository.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { SyncProgress } from '../sync/sync-progress.js';
 import { describeOwner } from '../sync/connection-hold.js';
@@ -49,7 +50,10 @@ export async function runWorker(options: WorkerOptions): Promise<ExitCode> {
   const queue = new Queue<SyncJobData>(service.queueName, { connection: redis });
   queue.on('error', () => undefined); // reported once by the connection's own listener
   cleanups.push(() => queue.close());
-  const metrics = createMetrics({ queueCounts: () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed') });
+  const metrics = createMetrics({
+    queueCounts: () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+    quarantinedConnections: () => new ConnectionRepository(database.db).countQuarantined(systemClock.now()),
+  });
   try {
     await assertMigrated(database);
     // Bound before any job is taken: a worker that cannot serve its health checks must not run syncs.
@@ -115,8 +119,12 @@ export async function runWorker(options: WorkerOptions): Promise<ExitCode> {
       shutdown: shutdown.signal,
       progress: (jobLog) => options.progress(jobLog as Logger),
       busyDelayMs: Math.min(5_000, service.leaseMs),
+      clock: systemClock,
       onRun: (connectionId, outcome) => {
         metrics.recordRun(connectionId, outcome.status, outcome.durationMs, outcome.appliedKinds);
+      },
+      onSkip: (connectionId, reason) => {
+        metrics.recordSkip(connectionId, reason);
       },
     }),
     {

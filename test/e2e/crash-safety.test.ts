@@ -92,12 +92,18 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
       };
       try {
         const roll = random();
-        // Any SCIM write of the run (user creates, group creates, member PATCHes) or any invite.
+        // Any SCIM write of the run or any invite. User creates come first and outnumber the group creates and
+        // member PATCHes, so half of the SCIM kill points are drawn among the group and membership writes.
+        const groupWrites = totalWrites - activeCount;
+        const scimWrite = () =>
+          random() < 0.5 || groupWrites <= 0
+            ? 1 + Math.floor(random() * activeCount)
+            : activeCount + 1 + Math.floor(random() * groupWrites);
         const kill: KillPoint =
           roll < 0.45
-            ? { kind: 'scim-write-landed', at: 1 + Math.floor(random() * totalWrites) }
+            ? { kind: 'scim-write-landed', at: scimWrite() }
             : roll < 0.7
-              ? { kind: 'scim-write-in-flight', at: 1 + Math.floor(random() * totalWrites) }
+              ? { kind: 'scim-write-in-flight', at: scimWrite() }
               : { kind: 'smtp-message', at: 1 + Math.floor(random() * (activeCount - 1)) };
         const context = `seed ${seed}, ${dialect}, kill at ${kill.kind} #${kill.at}`;
         // A long run (DIRSYNC_CRASH_ITERATIONS set) reports each kill point, for its figures.

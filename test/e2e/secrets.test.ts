@@ -96,5 +96,5 @@ describe('secrets never reach a log line, an error message or the database', () 
       const text = JSON.stringify(rows);
       for (const secret of SECRETS) expect(text, `table ${table}`).not.toContain(secret);
     }
-  });
+  }, 120_000);
 });

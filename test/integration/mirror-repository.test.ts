@@ -43,6 +43,44 @@ describe.each(DIALECTS)('the mirror on %s', (dialect) => {
     return new MirrorRepository(database.db).loadDirectory(connectionId);
   };
 
+  it('refuses, naming the user and the field, a value no database stores that skipped the read check', async () => {
+    const id = `c${++connection}`;
+    await write(id, true, [user('a')]);
+    for (const bad of [{ displayName: 'x\u0000' }, { givenName: 'x\uDC00' }]) {
+      await expect(write(id, true, [user('a'), user('b', bad)])).rejects.toThrow(
+        new RegExp(
+          `^the ${Object.keys(bad)[0]} of user b holds a NUL byte or invalid UTF-16, which the mirror cannot store`,
+        ),
+      );
+    }
+    await expect(write(id, false, [{ type: 'user.deleted', id: '\u0000' }])).rejects.toThrow(
+      /an object id holds a NUL/,
+    );
+    expect([...(await new MirrorRepository(database.db).loadDirectory(id)).users.keys()]).toEqual(['a']);
+  });
+
+  it('a full read with an isolated group deletes other unseen groups with their members, keeping its own', async () => {
+    const id = `c${++connection}`;
+    await write(id, true, [
+      user('a'),
+      { type: 'group', group: { id: 'g', displayName: 'Eng', builtIn: false } },
+      { type: 'group', group: { id: 'h', displayName: 'Ops', builtIn: false } },
+      { type: 'group', group: { id: 'k', displayName: 'Old', builtIn: false } },
+      { type: 'members.replace', groupId: 'g', memberIds: ['a'] },
+      { type: 'members.replace', groupId: 'h', memberIds: ['a'] },
+      { type: 'members.replace', groupId: 'k', memberIds: ['a'] },
+    ]);
+    const after = await write(id, true, [
+      user('a'),
+      { type: 'group.isolated', id: 'g', field: 'displayName', reason: 'displayName is empty' },
+      { type: 'members.replace', groupId: 'g', memberIds: [] },
+      { type: 'group', group: { id: 'h', displayName: 'Ops', builtIn: false } },
+      { type: 'members.replace', groupId: 'h', memberIds: [] },
+    ]);
+    expect([...after.groups.keys()].sort()).toEqual(['g', 'h']);
+    expect([...after.members]).toEqual([['g', new Set(['a'])]]);
+  });
+
   it('a full read replaces everything: what it did not report is gone, members included', async () => {
     const id = `c${++connection}`;
     await write(id, true, [

@@ -301,13 +301,15 @@ describe('ScimTarget', () => {
       });
     });
 
-    it('does not take a same-named user of another tool for its lost create: the resend meets 409 and adopts it', async () => {
+    it('does not take a same-named user of another tool for its lost create: the resend meets 409 and holds it', async () => {
       const existing = server.seedUser({ userName: 'ADA@example.com', externalId: 'other-tool-7' });
       server.failNext({ method: 'POST', path: '/Users', status: 503 });
-      const result = await makeTarget().createUser(ADA, { resumed: false });
-      expect(result).toEqual({ appId: existing.id, adopted: true });
+      await expect(makeTarget().createUser(ADA, { resumed: false })).rejects.toMatchObject({
+        name: 'OpHeldError',
+        hold: { reason: 'recycled-other-external-id' },
+      });
       expect(server.users()).toHaveLength(1);
-      expect(server.user(existing.id)?.externalId).toBe(ADA.externalId);
+      expect(server.user(existing.id)?.externalId).toBe('other-tool-7');
       expect(server.countRequests({ method: 'POST', path: '/Users', status: 409 })).toBe(1);
     });
 

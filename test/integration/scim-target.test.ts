@@ -99,9 +99,14 @@ describe.each<ScimProviderMode>(['strict', 'limited'])('ScimTarget against a %s 
       });
     });
 
-    it('adopts a same-named user another tool linked to a different externalId', async () => {
+    it('holds a same-named user linked to a different externalId (a recycled identity); adopts it once approved', async () => {
       const existing = server.seedUser({ userName: 'ada@example.com', externalId: 'other-tool-7' });
-      const result = await target.createUser(person(), { resumed: false });
+      await expect(target.createUser(person(), { resumed: false })).rejects.toMatchObject({
+        name: 'OpHeldError',
+        hold: { reason: 'recycled-other-external-id' },
+      });
+      expect(server.user(existing.id)?.externalId).toBe('other-tool-7');
+      const result = await target.createUser(person(), { resumed: false, adoptHeld: true });
       expect(result).toEqual({ appId: existing.id, adopted: true });
       expect(server.user(existing.id)?.externalId).toBe('00u-ada');
     });
@@ -397,7 +402,23 @@ describe('ScimTarget, provider-independent behaviour', () => {
     expect(error.kind).toBe('bad_response');
   });
 
-  it('reads /ServiceProviderConfig once, and stops with a config error when it says PATCH is unsupported', async () => {
+  it('an adoption on an app without PATCH is `unsupported` (never a run-stopping error on every run)', async () => {
+    const target = makeTarget({
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (!String(input instanceof Request ? input.url : input).endsWith('/ServiceProviderConfig')) return response;
+        return Response.json({ patch: { supported: false }, filter: { supported: true, maxResults: 20 } });
+      },
+    });
+    const existing = server.seedUser({ userName: 'ada@example.com' });
+    const error = await caught(target.createUser(person(), { resumed: false }));
+    expect(error.kind).toBe('unsupported');
+    expect(error.stopsRun).toBe(false);
+    expect(server.user(existing.id)?.externalId ?? null).toBeNull();
+    expect(server.countRequests({ method: 'PATCH' })).toBe(0);
+  });
+
+  it('reads /ServiceProviderConfig once, and answers `unsupported` (work for a person) when it says PATCH is unsupported', async () => {
     const target = makeTarget({
       fetch: async (input, init) => {
         const response = await fetch(input, init);
@@ -406,7 +427,8 @@ describe('ScimTarget, provider-independent behaviour', () => {
       },
     });
     const error = await caught(target.updateUser('any', { active: false }));
-    expect(error.kind).toBe('config');
+    expect(error.kind).toBe('unsupported');
+    expect(error.stopsRun).toBe(false);
     expect(error.message).toContain('does not support PATCH');
     await caught(target.updateGroup('any', { displayName: 'x' }));
     expect(server.countRequests({ path: '/ServiceProviderConfig' })).toBe(1);

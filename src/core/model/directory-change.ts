@@ -18,7 +18,26 @@ export type DirectoryChange =
       readonly groupId: string;
       readonly added: readonly string[];
       readonly removed: readonly string[];
-    };
+    }
+  /**
+   * An object the IdP reported but dirsync cannot take (a field that fails validation, an unknown status, a
+   * character or a length no app or database should get): it stays as the mirror last knew it (DESIGN "Safety").
+   */
+  | ({ readonly type: 'user.isolated'; readonly id: string } & Isolation)
+  | ({ readonly type: 'group.isolated'; readonly id: string } & Isolation)
+  /**
+   * An object without any usable id (none, not a string, or one no database can store): it cannot be named nor
+   * kept apart, only counted and logged.
+   */
+  | ({ readonly type: 'unidentified'; readonly kind: 'user' | 'group' } & Isolation);
+
+/** Why an object was isolated. Never holds the offending value: it may be hostile (see `directory-object-check`). */
+export interface Isolation {
+  /** The field at fault, in the model's or the wire's terms (`displayName`, `status`, `profile.login`). */
+  readonly field: string;
+  /** One line for the operator, naming the field (`displayName contains a NUL byte (U+0000) at character 4`). */
+  readonly reason: string;
+}
 
 /** One page of a read, as the connector fetched it. */
 export interface DirectoryPage {

@@ -1,4 +1,5 @@
 import { USER_ATTRIBUTE_NAMES, type UserAttributeName } from '../model/directory-user.js';
+import type { HeldIdentity, OpHoldReason } from '../planner/op-hold.js';
 import { payloadField, payloadRecord, payloadString, payloadStrings } from './op-payload.js';
 import type { OpRecord, RunReference } from './subject-evidence.js';
 
@@ -17,6 +18,23 @@ export interface ExplainedStoredOp {
   readonly answer: string | null;
   /** Why an op that did not fail was not done (`skipped`: "invites are off; the invite stays due"). */
   readonly note: string | null;
+  /** A held op: both identities, why, and how it goes on. Null for an op that was never held. */
+  readonly hold: ExplainedHold | null;
+}
+
+/** Why an op waits for a person (DESIGN "Adoption"), as `why` shows it. Plain JSON. */
+export interface ExplainedHold {
+  readonly reason: OpHoldReason;
+  /** One sentence naming both identities. */
+  readonly message: string;
+  /** The person the op is for, from the IdP. */
+  readonly incoming: HeldIdentity;
+  /** The account the app already has (or another person of the same plan) that it would take over or be taken for. */
+  readonly existing: HeldIdentity;
+  /** When an operator approved it; null while it waits. */
+  readonly approvedAt: string | null;
+  /** What happens next: `approve with dirsync approve <key> to go ahead`, or that the next run goes ahead. */
+  readonly next: string;
 }
 
 /** How the op names others: a group by its display name, a user by login (see `subjectLabel`). */
@@ -45,8 +63,29 @@ export function explainStoredOp(op: OpRecord, subject: 'user' | 'group', names: 
     title: titleOf(op, subject, names),
     run: op.run,
     answer: op.status === 'failed' ? (op.lastError ?? 'no answer recorded') : null,
-    note: op.status === 'failed' ? null : op.lastError,
+    // A held op's `lastError` is its hold's message, shown with the hold.
+    note: op.status === 'failed' || isHeld(op) ? null : op.lastError,
+    hold: holdOf(op),
   };
+}
+
+function isHeld(op: OpRecord): boolean {
+  return op.hold !== undefined && op.hold !== null;
+}
+
+function holdOf(op: OpRecord): ExplainedHold | null {
+  const hold = op.hold;
+  if (hold === undefined || hold === null) return null;
+  const approvedAt = op.approvedAt ?? null;
+  const next =
+    approvedAt === null
+      ? op.status === 'held'
+        ? `waits for a person: \`dirsync approve ${op.key}\` lets the next run go ahead (adopting the existing account)`
+        : `not approved; now ${op.status}`
+      : op.status === 'applied'
+        ? `approved at ${approvedAt}, then applied`
+        : `approved at ${approvedAt}: the next run goes ahead`;
+  return { ...hold, approvedAt, next };
 }
 
 function titleOf(op: OpRecord, subject: 'user' | 'group', names: StoredOpNames): string {

@@ -1,6 +1,7 @@
 import type { AppGroup, AppUser } from '../model/app-state.js';
 import type { DirectoryGroup } from '../model/directory-group.js';
 import type { DirectoryUser } from '../model/directory-user.js';
+import type { OpHold } from '../planner/op-hold.js';
 
 /** The run an op was last planned in. */
 export interface RunReference {
@@ -29,6 +30,10 @@ export interface OpRecord {
   readonly updatedAt: string;
   /** Null when the run row is gone. */
   readonly run: RunReference | null;
+  /** Why a held op waits for a person (a recycled identity, a look-alike login); kept after approval. */
+  readonly hold?: OpHold | null;
+  /** When `dirsync approve <op-key>` approved it; null while it waits. */
+  readonly approvedAt?: string | null;
 }
 
 /** A user's invite as stored. */

@@ -3,10 +3,27 @@ import { z } from 'zod';
 // What dirsync reads from SCIM responses, and nothing more: loose objects, so that the extra attributes every
 // provider adds pass through, and `null` accepted wherever providers are known to send it for "unassigned".
 
+// `active` as apps send it: a boolean, the strings "true"/"false" (seen in the wild), or nothing. Only an explicit
+// false is inactive: RFC 7643 §4.1.1 leaves `active` optional, and an app that omits it has no inactive users.
+const scimActive = z
+  .unknown()
+  .optional()
+  .transform((value) => !(value === false || (typeof value === 'string' && value.trim().toLowerCase() === 'false')));
+
+// Read to name an app account to the operator (a held adoption), never to decide anything: a shape dirsync does
+// not expect is dropped rather than failing the lookup that found the account.
+const scimEmails = z
+  .array(z.looseObject({ value: z.string().nullish(), primary: z.unknown() }))
+  .nullish()
+  .catch(null);
+
 export const scimUserSchema = z.looseObject({
   id: z.string().min(1),
   userName: z.string(),
   externalId: z.string().nullish(),
+  active: scimActive,
+  emails: scimEmails,
+  displayName: z.string().nullish().catch(null),
 });
 export type ScimUser = z.infer<typeof scimUserSchema>;
 

@@ -1,3 +1,6 @@
+import { adoptionHold } from '../../core/identity/adoption-hold.js';
+import type { HeldIdentity } from '../../core/planner/op-hold.js';
+import type { Op } from '../../core/planner/op.js';
 import type {
   CreateOptions,
   CreateResult,
@@ -7,6 +10,7 @@ import type {
   UserChanges,
   UserWrite,
 } from '../target.js';
+import { OpHeldError } from '../op-held-error.js';
 import { TargetError } from '../target-error.js';
 import { ScimHttp } from './scim-http.js';
 import type { ScimHttpResponse } from './scim-http.js';
@@ -19,7 +23,7 @@ import {
   userChangeOperations,
 } from './scim-patch-operations.js';
 import type { GroupPatchBatch, ScimPatchOperation } from './scim-patch-operations.js';
-import { ScimProviderCapabilities } from './scim-provider-capabilities.js';
+import { ScimProviderCapabilities, unsupportedReason } from './scim-provider-capabilities.js';
 import {
   SCIM_GROUP_SCHEMA,
   SCIM_USER_SCHEMA,
@@ -56,7 +60,7 @@ export class ScimTarget implements Target {
     if (options.resumed) {
       // An earlier attempt may have landed: first our own object by externalId, then one of the same name.
       const found = (await this.#findUserByExternalId(user)) ?? (await this.#findUserByName(user));
-      if (found !== undefined) return this.#linkUser(found, user);
+      if (found !== undefined) return this.#linkUser(found, user, options);
     }
     const response = await this.#http.request('POST', 'Users', {
       json: { schemas: [SCIM_USER_SCHEMA], ...userAttributes(user) },
@@ -66,7 +70,7 @@ export class ScimTarget implements Target {
     if (response.status === 409) {
       // RFC 7644 §3.3: 409 uniqueness. Either someone made this user in the app, or a retried POST of ours landed.
       const found = await this.#findUserByName(user);
-      if (found !== undefined) return this.#linkUser(found, user);
+      if (found !== undefined) return this.#linkUser(found, user, options);
     }
     throw this.#http.failure(response, action);
   }
@@ -102,6 +106,11 @@ export class ScimTarget implements Target {
     }
   }
 
+  /** What `/ServiceProviderConfig` rules out (no PATCH: no update, deactivation, rename or member change). */
+  async unsupported(op: Op): Promise<string | null> {
+    return unsupportedReason(op.kind, await this.#capabilities.get());
+  }
+
   async deleteGroup(appId: string): Promise<void> {
     const response = await this.#http.request('DELETE', `Groups/${encodeURIComponent(appId)}`);
     // Already gone is what we wanted (a retried DELETE, or a deletion in the app).
@@ -109,9 +118,18 @@ export class ScimTarget implements Target {
     throw this.#http.failure(response, `delete group ${appId}`);
   }
 
-  async #linkUser(found: ScimUser, user: UserWrite): Promise<CreateResult> {
+  async #linkUser(found: ScimUser, user: UserWrite, options: CreateOptions): Promise<CreateResult> {
     // Our externalId on it: our own earlier create, not an adoption (it got, or gets, its invite).
     if (found.externalId === user.externalId) return { appId: found.id, adopted: false };
+    // Someone else's account (a recycled login, DESIGN "Adoption") is held, nothing written, unless an operator
+    // approved this op; then the PATCH below links it and reactivates it (`active` is among our attributes).
+    const { externalId, userName, email, displayName, active } = user;
+    const hold = adoptionHold({
+      incoming: { externalId, appId: null, userName, email, displayName, active },
+      found: heldIdentityOf(found),
+      linkedExternalId: options.linkedExternalIdOf?.(found.id),
+    });
+    if (hold !== null && options.adoptHeld !== true) throw new OpHeldError(hold);
     await this.#patch('Users', found.id, [{ op: 'replace', value: userAttributes(user) }], `adopt user ${found.id}`);
     return { appId: found.id, adopted: true };
   }
@@ -234,13 +252,28 @@ export class ScimTarget implements Target {
   async #send(endpoint: 'Users' | 'Groups', id: string, operations: ScimPatchOperation[]): Promise<ScimHttpResponse> {
     if (!(await this.#capabilities.get()).patchSupported) {
       throw new TargetError(
-        'config',
+        'unsupported',
         `${this.#http.displayUrl} says in /ServiceProviderConfig that it does not support PATCH, which dirsync ` +
-          'needs to update users and groups (RFC 7644 §3.5.2): enable PATCH in the app’s SCIM settings',
+          'needs to update users and groups (RFC 7644 §3.5.2): make this change by hand, or enable PATCH in the ' +
+          'app’s SCIM settings',
       );
     }
     return this.#http.request('PATCH', `${endpoint}/${encodeURIComponent(id)}`, { json: patchRequest(operations) });
   }
+}
+
+/** An app account as an adoption hold names it: its primary e-mail, else its first. */
+function heldIdentityOf(found: ScimUser): HeldIdentity {
+  const emails = found.emails ?? [];
+  const email = (emails.find((entry) => entry.primary === true) ?? emails[0])?.value ?? '';
+  return {
+    externalId: found.externalId ?? null,
+    appId: found.id,
+    userName: found.userName,
+    email,
+    displayName: found.displayName ?? '',
+    active: found.active,
+  };
 }
 
 function isSuccess(response: ScimHttpResponse): boolean {

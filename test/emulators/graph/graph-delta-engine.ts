@@ -1,4 +1,4 @@
-import { DEFAULT_GROUP_SELECT, DEFAULT_USER_SELECT } from './graph-directory-objects.js';
+import { DEFAULT_GROUP_SELECT, DEFAULT_USER_SELECT, type GraphUserRecord } from './graph-directory-objects.js';
 import type { GraphMemberChange, GraphDirectoryStore } from './graph-directory-store.js';
 import { graphStateTokenCodec } from './graph-delta-token-codec.js';
 import type { JsonObject } from './graph-json.js';
@@ -103,13 +103,16 @@ export class GraphDeltaEngine {
 
   #userEntries(select: readonly string[] | null, since: number | undefined): JsonObject[] {
     const properties = select ?? DEFAULT_USER_SELECT;
-    if (since === undefined) return this.#store.users().map((user) => projectObject(user, properties));
+    // A wire override (a malformed user a test asked for) replaces the record's own properties.
+    const view = (user: GraphUserRecord): JsonObject => ({
+      ...projectObject(user, properties),
+      ...this.#store.wireOverride(user.id),
+    });
+    if (since === undefined) return this.#store.users().map(view);
     return this.#store
       .userChangesSince(since)
       .map((change) =>
-        change.removed === undefined
-          ? projectObject(change.record, properties)
-          : { id: change.id, '@removed': { reason: change.removed } },
+        change.removed === undefined ? view(change.record) : { id: change.id, '@removed': { reason: change.removed } },
       );
   }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { JsonObject } from './graph-json.js';
 import type {
   GraphGroupPatch,
   GraphGroupRecord,
@@ -45,6 +46,7 @@ export class GraphDirectoryStore {
   readonly #groups = new Map<string, Tracked<GraphGroupRecord>>();
   readonly #members = new Map<string, Map<string, GraphMemberType>>();
   readonly #memberEvents: MemberEvent[] = [];
+  readonly #wire = new Map<string, JsonObject>();
 
   /** The sequence number of the latest change (0 for an empty directory). */
   get seq(): number {
@@ -77,6 +79,23 @@ export class GraphDirectoryStore {
     tracked.record = { ...tracked.record, ...patch, id };
     tracked.changedAt = ++this.#seq;
     return tracked.record;
+  }
+
+  /**
+   * Serves `fields` in place of the user's own properties on the wire from now on (`{ userPrincipalName: null }`,
+   * `{ accountEnabled: 'yes' }`, `{ id: 7 }`), or the user as recorded again with `undefined`: how tests make Graph
+   * send a malformed user. The next delta round reports the user as changed.
+   */
+  setWireOverride(id: string, fields: JsonObject | undefined): void {
+    const tracked = this.#live(this.#users, id, 'user');
+    if (fields === undefined) this.#wire.delete(id);
+    else this.#wire.set(id, { ...fields });
+    tracked.changedAt = ++this.#seq;
+  }
+
+  /** The fields `setWireOverride` put in place of the user's own, if any. */
+  wireOverride(id: string): JsonObject | undefined {
+    return this.#wire.get(id);
   }
 
   /**

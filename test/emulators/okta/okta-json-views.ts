@@ -15,6 +15,7 @@ export function userJson(orgUrl: string, user: OktaUserRecord): Record<string, u
     profile: { ...user.profile },
     credentials: { provider: { type: 'OKTA', name: 'OKTA' } },
     _links: { self: { href: `${orgUrl}/api/v1/users/${user.id}` } },
+    ...user.wire,
   };
 }
 

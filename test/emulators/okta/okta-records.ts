@@ -30,6 +30,11 @@ export interface OktaUserRecord {
   lastUpdated: string;
   passwordChanged: string | null;
   profile: OktaUserProfile;
+  /**
+   * Top-level fields served in place of the record's own (a status Okta introduced after dirsync was written, a
+   * profile without `login`, an id of the wrong type…): how tests make the org send a malformed user.
+   */
+  wire?: Record<string, unknown>;
 }
 
 export interface OktaGroupRecord {

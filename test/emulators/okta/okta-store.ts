@@ -87,6 +87,18 @@ export class OktaStore {
     return user;
   }
 
+  /**
+   * Serves `fields` in place of the user's own top-level fields from now on (`{ status: 'PENDING' }`), or the user as
+   * recorded again with `undefined`; bumps `lastUpdated` either way, so an incremental read sees the change.
+   */
+  setWireOverride(id: string, fields: Record<string, unknown> | undefined): OktaUserRecord {
+    const user = this.user(id);
+    if (fields === undefined) delete user.wire;
+    else user.wire = { ...fields };
+    user.lastUpdated = this.now();
+    return user;
+  }
+
   recordLogin(id: string): void {
     const user = this.user(id);
     user.lastLogin = this.now();

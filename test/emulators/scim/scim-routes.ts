@@ -23,6 +23,8 @@ export interface ScimRouteContext {
   readonly baseUrl: string;
   /** When false, `/ServiceProviderConfig` answers 404, as it does on apps that never implemented it. */
   readonly serviceProviderConfig: boolean;
+  /** When false, `/ServiceProviderConfig` says so and PATCH answers 501. */
+  readonly patchSupported: boolean;
 }
 
 export interface ScimRouteRequest {
@@ -69,6 +71,7 @@ export function routeScimRequest(context: ScimRouteContext, request: ScimRouteRe
       if (context.mode === 'limited') throw new ScimError(501, 'This provider does not support PUT; use PATCH');
       return resourceResponse(200, store.replace(schema, id, request.body ?? null, request.ifMatch));
     case 'PATCH': {
+      if (!context.patchSupported) throw new ScimError(501, 'This provider does not support PATCH');
       const operations = parseScimPatchRequest(request.body ?? null);
       if (context.mode === 'limited') checkLimitedPatch(schema, operations);
       const patched = store.patch(schema, id, operations, request.ifMatch);
@@ -130,7 +133,7 @@ function serviceProviderConfig(context: ScimRouteContext): JsonObject {
   const strict = context.mode === 'strict';
   return {
     schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
-    patch: { supported: true },
+    patch: { supported: context.patchSupported },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     // RFC 7643 §5: maxResults is "the maximum number of resources returned in a response".
     filter: { supported: true, maxResults: context.maxPageSize },

@@ -26,6 +26,11 @@ export interface ScimTestServerOptions {
   readonly basePath?: string;
   /** Default true; false makes `/ServiceProviderConfig` a 404, as on apps that never implemented it. */
   readonly serviceProviderConfig?: boolean;
+  /**
+   * Default true; false makes `/ServiceProviderConfig` say `patch.supported: false` and PATCH answer 501, as on
+   * apps whose SCIM API only creates (and deletes).
+   */
+  readonly patch?: boolean;
   /** Default 0: a free port. */
   readonly port?: number;
   readonly now?: () => Date;
@@ -214,6 +219,7 @@ export class ScimTestServer {
           maxPageSize: this.maxPageSize,
           baseUrl: this.baseUrl,
           serviceProviderConfig: this.#options.serviceProviderConfig ?? true,
+          patchSupported: this.#options.patch ?? true,
         },
         { method, path, query: url.searchParams, body, ifMatch: request.headers['if-match'] },
       );

@@ -145,7 +145,7 @@ describe('formatSummaryTable', () => {
         '  invites                    2        1        0        1',
         `  ${'─'.repeat(55)}`,
         '  total                  1 255    1 252        1        2',
-        '  skipped: not applied in this run (it stopped early, or the op had to wait); planned again next run',
+        '  skipped: not applied this run (stopped early, waiting, held, parked, unsupported); planned again',
         '    ✗ deactivate ana@acme.com (Ana Lopez): SCIM 404: Resource not found',
       ].join('\n'),
     );

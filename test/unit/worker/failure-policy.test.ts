@@ -22,6 +22,7 @@ function outcome(status: SyncStatus, error: Error | null = null): SyncOutcome {
     error,
     durationMs: 1,
     basis: null,
+    isolated: [],
   };
 }
 

@@ -39,6 +39,35 @@ describe('createMetrics', () => {
     expect(text).toContain('dirsync_target_errors_total{connection="acme",kind="unavailable"} 1');
   });
 
+  it('counts jobs that ran no sync by connection and reason', async () => {
+    const metrics = createMetrics();
+    metrics.recordSkip('acme', 'quarantined');
+    metrics.recordSkip('acme', 'quarantined');
+    metrics.recordSkip('globex', 'coalesced');
+
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('dirsync_runs_skipped_total{connection="acme",reason="quarantined"} 2');
+    expect(text).toContain('dirsync_runs_skipped_total{connection="globex",reason="coalesced"} 1');
+  });
+
+  it('reads the quarantined connections at each scrape, and says NaN (not 0) when they cannot be read', async () => {
+    let answer: () => Promise<number> = () => Promise.resolve(3);
+    const metrics = createMetrics({ quarantinedConnections: () => answer(), queueCountsTimeoutMs: 50 });
+    expect(await metrics.registry.metrics()).toContain('\ndirsync_connections_quarantined 3\n');
+
+    answer = () => Promise.resolve(0);
+    expect(await metrics.registry.metrics()).toContain('\ndirsync_connections_quarantined 0\n');
+
+    answer = () => Promise.reject(new Error('the database is down'));
+    const failed = await metrics.registry.metrics();
+    // prom-client writes `Nan`; Prometheus parses NaN in any case.
+    expect(failed).toMatch(/\ndirsync_connections_quarantined nan\n/i);
+    expect(failed).toContain('# TYPE dirsync_runs_total counter');
+
+    answer = () => new Promise(() => undefined);
+    expect(await metrics.registry.metrics()).toMatch(/\ndirsync_connections_quarantined nan\n/i);
+  });
+
   it('collects default process metrics under the dirsync_ prefix', async () => {
     const text = await createMetrics().registry.metrics();
     expect(text).toContain('dirsync_process_cpu_user_seconds_total');

@@ -159,15 +159,97 @@ describe('GraphConnector (fake Graph)', () => {
     expect(graph.gets).toHaveLength(2);
   });
 
-  it('fails on a page that is not a delta page, or an entry it cannot read', async () => {
+  it('fails on a page that is not a delta page', async () => {
     const notAPage = new FakeGraph(() => ({ nothing: true }));
     await expect(readAll(new GraphConnector(CONFIG, { http: notAPage }), null)).rejects.toMatchObject({
       kind: 'bad_response',
     });
-    const badUser = new FakeGraph(() => ({ value: [{ id: 7 }], '@odata.deltaLink': 'U' }));
-    await expect(readAll(new GraphConnector(CONFIG, { http: badUser }), null)).rejects.toMatchObject({
+    const valueNotAList = new FakeGraph(() => ({ value: { id: 'u1' }, '@odata.deltaLink': 'U' }));
+    await expect(readAll(new GraphConnector(CONFIG, { http: valueNotAList }), null)).rejects.toMatchObject({
       kind: 'bad_response',
     });
+  });
+
+  it('isolates a malformed user or group by its id and reads the rest of the page; counts one without an id', async () => {
+    const graph = new FakeGraph((url) =>
+      url.includes('/users/')
+        ? {
+            value: [
+              user('u1'),
+              user('u2', { userPrincipalName: null }),
+              user('u3', { accountEnabled: 'yes' }),
+              { id: 7, userPrincipalName: 'x@contoso.com' },
+              { id: 'u5', '@removed': 'deleted' },
+              user('u6'),
+            ],
+            '@odata.deltaLink': 'https://g/v1.0/users/delta?$deltatoken=U',
+          }
+        : {
+            value: [
+              {
+                id: 'g1',
+                displayName: 'Sales',
+                'members@delta': [{ '@odata.type': '#microsoft.graph.user', id: 'u1' }],
+              },
+              { id: 'g2', displayName: 42 },
+              { id: 'g3', displayName: 'Ops', 'members@delta': [{ '@odata.type': '#microsoft.graph.user' }] },
+            ],
+            '@odata.deltaLink': 'https://g/v1.0/groups/delta?$deltatoken=G',
+          },
+    );
+    const { pages } = await readAll(new GraphConnector(CONFIG, { http: graph }), null);
+    const changes = pages.flatMap((page) => page.changes);
+    expect(changes.filter((change) => change.type === 'user').map((change) => change.user.id)).toEqual(['u1', 'u6']);
+    expect(
+      changes.filter(
+        (change) => change.type !== 'user' && change.type !== 'group' && change.type !== 'members.replace',
+      ),
+    ).toEqual([
+      {
+        type: 'user.isolated',
+        id: 'u2',
+        field: 'userPrincipalName',
+        reason: expect.stringMatching(/^userPrincipalName: Invalid input/),
+      },
+      {
+        type: 'user.isolated',
+        id: 'u3',
+        field: 'accountEnabled',
+        reason: expect.stringMatching(/^accountEnabled: Invalid input/),
+      },
+      { type: 'unidentified', kind: 'user', field: 'id', reason: expect.stringMatching(/^id: Invalid input/) },
+      { type: 'user.isolated', id: 'u5', field: '@removed', reason: expect.stringMatching(/^@removed: /) },
+      { type: 'group.isolated', id: 'g2', field: 'displayName', reason: expect.stringMatching(/^displayName: /) },
+      {
+        type: 'group.isolated',
+        id: 'g3',
+        field: 'members@delta.0.id',
+        reason: expect.stringMatching(/^members@delta\.0\.id: /),
+      },
+    ]);
+    expect(changes).toContainEqual({ type: 'members.replace', groupId: 'g1', memberIds: ['u1'] });
+  });
+
+  it('isolates a user whose partial entry is completed by a malformed answer, under the id of the entry', async () => {
+    const graph = new FakeGraph((url) => {
+      if (url.startsWith('https://g/v1.0/users/delta')) {
+        return {
+          value: [{ id: 'u1', displayName: 'Changed' }],
+          '@odata.deltaLink': 'https://g/v1.0/users/delta?$deltatoken=U2',
+        };
+      }
+      if (url.startsWith('/users/u1')) return user('u1', { userPrincipalName: '' });
+      return { value: [], '@odata.deltaLink': 'https://g/v1.0/groups/delta?$deltatoken=G2' };
+    });
+    const { pages } = await readAll(new GraphConnector(CONFIG, { http: graph }), CURSOR);
+    expect(pages.flatMap((page) => page.changes)).toEqual([
+      {
+        type: 'user.isolated',
+        id: 'u1',
+        field: 'userPrincipalName',
+        reason: expect.stringMatching(/^userPrincipalName: Too small/),
+      },
+    ]);
   });
 
   it('reports a 410 in the middle of a full round as unavailable (the next run starts over)', async () => {

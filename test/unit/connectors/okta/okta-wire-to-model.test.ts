@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../../connectors/connector-error.js';
 import { decodeOktaCursor, encodeOktaCursor } from '../../../../connectors/okta/okta-cursor.js';
 import { nextLink } from '../../../../connectors/okta/okta-http.js';
-import { oktaGroupToModel, oktaLogEventToChanges } from '../../../../connectors/okta/okta-to-model.js';
+import { parseOktaItems } from '../../../../connectors/okta/okta-items.js';
+import {
+  oktaGroupToModel,
+  oktaInvalidItemToChange,
+  oktaLogEventToChanges,
+} from '../../../../connectors/okta/okta-to-model.js';
 import { oktaGroupSchema, oktaLogEventSchema, oktaUserSchema } from '../../../../connectors/okta/okta-wire.js';
 
 describe('Okta wire parsing and mapping', () => {
@@ -52,5 +57,91 @@ describe('Okta wire parsing and mapping', () => {
     expect(decodeOktaCursor(encodeOktaCursor({ since }))).toEqual({ since });
     expect(() => decodeOktaCursor('{"deltaLink":"x"}')).toThrow(ConnectorError);
     expect(() => decodeOktaCursor('not json')).toThrow(/full read/);
+  });
+
+  describe('one malformed object does not fail the page', () => {
+    const wireUser = (id: unknown, extra: Record<string, unknown> = {}) => ({
+      id,
+      status: 'ACTIVE',
+      profile: { login: `${String(id)}@x.test`, email: null },
+      ...extra,
+    });
+    const isolate = (body: unknown[], kind: 'user' | 'group' = 'user') => {
+      const page = kind === 'user' ? parseOktaItems(body, oktaUserSchema) : parseOktaItems(body, oktaGroupSchema);
+      return {
+        items: page?.items.map((item) => item.id),
+        changes: page?.invalid.map((item) => oktaInvalidItemToChange(kind, item)),
+      };
+    };
+
+    it('isolates a user with an unknown status by its id, naming the status when it is a plain status word', () => {
+      expect(
+        isolate([wireUser('00u1'), wireUser('00u2', { status: 'PENDING_USER_ACTION' }), wireUser('00u3')]),
+      ).toEqual({
+        items: ['00u1', '00u3'],
+        changes: [
+          {
+            type: 'user.isolated',
+            id: '00u2',
+            field: 'status',
+            reason: 'status PENDING_USER_ACTION is not an Okta status dirsync knows: not active, kept as last read',
+          },
+        ],
+      });
+    });
+
+    it('leaves a status that is not a plain word out of the reason: values may be hostile', () => {
+      for (const status of ['ACTIVE\u0000', '<script>', 'active', 'X'.repeat(40), 7]) {
+        const [change] = isolate([wireUser('00u1', { status })]).changes ?? [];
+        expect(change).toMatchObject({ type: 'user.isolated', id: '00u1', field: 'status' });
+        expect(JSON.stringify(change)).not.toContain('script');
+        expect(JSON.stringify(change)).not.toContain('XXXX');
+        expect(JSON.stringify(change)).not.toContain('\\u0000');
+      }
+    });
+
+    it('isolates a user without a login, or with a mistyped name, naming the field', () => {
+      expect(isolate([wireUser('00u1', { profile: { email: 'a@x.test' } })]).changes).toEqual([
+        {
+          type: 'user.isolated',
+          id: '00u1',
+          field: 'profile.login',
+          reason: expect.stringMatching(/^profile\.login: Invalid input: expected string/),
+        },
+      ]);
+      expect(isolate([wireUser('00u1', { profile: { login: 'a@x.test', firstName: 42 } })]).changes).toEqual([
+        {
+          type: 'user.isolated',
+          id: '00u1',
+          field: 'profile.firstName',
+          reason: expect.stringMatching(/^profile\.firstName: /),
+        },
+      ]);
+    });
+
+    it('counts an object without a usable id as unidentified', () => {
+      for (const id of [undefined, '', 42, null]) {
+        expect(isolate([wireUser(id)]).changes).toEqual([
+          { type: 'unidentified', kind: 'user', field: 'id', reason: expect.stringMatching(/^id: /) },
+        ]);
+      }
+      expect(isolate([{ id: '00g1', type: 'OKTA_GROUP', profile: {} }], 'group').changes).toEqual([
+        {
+          type: 'group.isolated',
+          id: '00g1',
+          field: 'profile.name',
+          reason: expect.stringMatching(/^profile\.name: /),
+        },
+      ]);
+      expect(isolate([null, 'text'], 'group').changes).toEqual([
+        { type: 'unidentified', kind: 'group', field: 'record', reason: expect.stringMatching(/^record: /) },
+        { type: 'unidentified', kind: 'group', field: 'record', reason: expect.stringMatching(/^record: /) },
+      ]);
+    });
+
+    it('refuses a page that is not a list at all (the read fails)', () => {
+      expect(parseOktaItems({ errorCode: 'E0000001' }, oktaUserSchema)).toBeUndefined();
+      expect(parseOktaItems('[]', oktaUserSchema)).toBeUndefined();
+    });
   });
 });
