@@ -58,7 +58,8 @@ export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions)
   if (rejected !== null) {
     const raise = [...new Set(rejected.trips.map((trip) => GUARD_VARIABLES[trip.guard]))].join(', ');
     lines.push(
-      `held${outcome.heldPlanId === undefined ? '' : ` as plan ${outcome.heldPlanId}`}: the guards stopped this plan, nothing was applied. This plan`,
+      `held${outcome.heldPlanId === undefined ? '' : ` as plan ${outcome.heldPlanId}`}: the guards stopped this plan's ` +
+        `deactivations, deletes and member removals${options.dryRun ? '' : ' (nothing destructive was applied; the rest was)'}. This plan`,
       ...explainRejection(rejected).map((reason) => `  - ${reason}`),
       options.dryRun
         ? 'A sync would be held the same way.'

@@ -24,6 +24,7 @@ import { DatabaseError } from '../store/database-error.js';
 import { LeaseLostError } from './connection-hold.js';
 import { PlanApprovals } from './plan-approvals.js';
 import { identityHolds } from '../core/planner/identity-holds.js';
+import { isDestructive } from '../core/planner/destructive-atoms.js';
 import type { HeldPlan } from '../store/held-plan-repository.js';
 import { anomalyHoldReasons, guardHoldReasons } from '../core/planner/hold-reason.js';
 import { MirrorRepository } from '../store/mirror-repository.js';
@@ -334,20 +335,27 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     if (request.dryRun) {
       return await finish({ status: 'planned', plan, planned, applied: null, failed: [], error: null }, [], basis);
     }
+    let toApply = plan.ops;
     if (plan.rejected !== null) {
       heldPlanId = (await approvals.hold(runId, guardHoldReasons(plan.rejected), plan.ops, now)).id;
-      runLog.warn({ trips: plan.rejected.trips, plan: heldPlanId }, 'plan held by the guards; nothing applied');
-      return await finish({ status: 'held', plan, planned, applied: null, failed: [], error: null }, [], basis);
+      // DESIGN: a held plan applies nothing destructive. What it builds (new hires, updates, reactivations, groups,
+      // member adds, invites) goes ahead: a plan waiting days for an operator must not keep new people out.
+      toApply = plan.ops.filter((op) => !isDestructive(op));
+      runLog.warn(
+        { trips: plan.rejected.trips, plan: heldPlanId, constructive: toApply.length },
+        'plan held by the guards: its destructive part waits for an operator',
+      );
+    } else {
+      // The plan goes through: holds it made obsolete close, an approval it used is consumed below once the run
+      // has applied it (a run that dies half-way leaves the approval for the next run to finish).
+      await approvals.closeObsolete(now, guardApproval?.id ?? null);
     }
-    // From here the plan goes through: holds it made obsolete close, an approval it used is consumed below once
-    // the run has applied it (a run that dies half-way leaves the approval for the next run to finish).
-    await approvals.closeObsolete(now, guardApproval?.id ?? null);
 
     // Held, waiting and parked ops stay out of this run (see `enqueueDecision`); the rest is attempted.
     const enqueued = await db.transaction().execute((trx) =>
-      new OutboxRepository(trx).enqueuePlan(request.connectionId, runId, plan.ops, now, {
+      new OutboxRepository(trx).enqueuePlan(request.connectionId, runId, toApply, now, {
         // Creates that look like someone else's account (a recycled or confusable login) wait for a person.
-        holds: identityHolds(plan.ops, desired, appState),
+        holds: identityHolds(toApply, desired, appState),
       }),
     );
     const result = await applyPlan(request.connectionId, enqueued.entries, cloneAppState(appState), {
@@ -379,7 +387,13 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     // them; unsupported ops are work for a person that no run can settle, so they alone do not.
     const unsettled = attention.counts.failed + attention.counts.parked + attention.counts.held;
     const status: SyncStatus =
-      result.stoppedBy !== null ? 'stopped' : result.failed > 0 || unsettled > 0 ? 'partial' : 'succeeded';
+      result.stoppedBy !== null
+        ? 'stopped'
+        : plan.rejected !== null
+          ? 'held'
+          : result.failed > 0 || unsettled > 0
+            ? 'partial'
+            : 'succeeded';
     const stoppedBy =
       result.stoppedBy instanceof DatabaseError ? result.stoppedBy.during('during the run') : result.stoppedBy;
     if (guardApproval !== undefined && result.stoppedBy === null) {

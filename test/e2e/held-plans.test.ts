@@ -184,6 +184,36 @@ describe('held plans: stored with an id, listed, shown, approved or rejected, ap
     expect(deactivated(out)).toHaveLength(13);
   }, 180_000);
 
+  it('a held plan still provisions what it builds: a new hire is created while the deactivations wait', async () => {
+    const { directory, file, out, heldSync } = await synced('sqlite');
+    const hire = {
+      id: 'u99',
+      userName: 'hire@acme.example',
+      email: 'hire@acme.example',
+      givenName: 'New',
+      familyName: 'Hire',
+      status: 'ACTIVE' as const,
+    };
+    const changed = suspended(directory, 12);
+    await file.write({
+      users: [...changed.users, hire],
+      groups: changed.groups.map((g) => (g.id === 'g2' ? { ...g, members: [...g.members, 'u99'] } : g)),
+    });
+    const held = await heldSync();
+    expect(held.stdout).toContain('nothing destructive was applied; the rest was');
+    const lines = readFileSync(out, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { op: string; externalId?: string; appId?: string; changes?: unknown });
+    expect(lines.filter((r) => r.op === 'user.create' && r.externalId === 'u99')).toHaveLength(1);
+    expect(lines.some((r) => r.op === 'group.update' && JSON.stringify(r.changes).includes('u-u99'))).toBe(true);
+    expect(deactivated(out)).toHaveLength(0);
+    // Nothing constructive is left for the next run: the same hold, the same id, and no second create.
+    const again = await heldSync();
+    expect(again.id).toBe(held.id);
+    expect(readFileSync(out, 'utf8').split('\n').filter(Boolean)).toHaveLength(lines.length);
+  }, 180_000);
+
   it('a rejected plan applies nothing; the next run, still asked for it, holds it again under a new id', async () => {
     const { directory, file, out, env, plans, heldSync } = await synced('postgres');
     await file.write(suspended(directory, 12));

@@ -33,6 +33,11 @@ export function destructiveAtoms(ops: readonly Op[]): string[] {
   return [...atoms].sort();
 }
 
+/** Whether an op destroys (deactivates, deletes, removes a member): the part of a plan the guards hold back. */
+export function isDestructive(op: Op): boolean {
+  return op.kind === 'user.deactivate' || op.kind === 'group.delete' || op.kind === 'members.remove';
+}
+
 /**
  * Whether an approval covers a freshly computed plan: its destructive atoms are the approved ones or fewer. The
  * constructive part (creates, updates, adds) is never held and needs no approval.
