@@ -148,6 +148,7 @@ function createTarget(
         baseUrl: target.url,
         token: target.token,
         maxMembersPerPatch: target.maxMembersPerPatch,
+        ...(target.dialect === undefined ? {} : { dialect: target.dialect }),
         ...(onResponse
           ? {
               onRequest: (event: { readonly status: number | undefined }) => {

@@ -4,16 +4,44 @@ import { parseGraphConfig, type GraphConfig } from '../../connectors/graph/graph
 import { parseOktaConfig, type OktaConfig } from '../../connectors/okta/okta-config.js';
 import { DEFAULT_MAX_OP_ATTEMPTS } from '../core/op-retry-policy.js';
 import { DEFAULT_GUARD_LIMITS, type GuardLimit, type GuardLimits } from '../core/planner/guards.js';
+import { DEFAULT_POLICY, type Policy } from '../core/policy/policy.js';
 import { DEFAULT_MAX_SOURCE_DROP } from '../core/source-anomaly.js';
 import { parseMailAddress } from '../invites/mail-address.js';
+import { loadPolicyFile, PolicyProblems } from './policy-document.js';
 import { parseSyncSchedule, ScheduleError, type SyncSchedule } from './sync-schedule.js';
 
 /** `[a-z0-9][a-z0-9._-]{0,63}` (DESIGN "Connections"): safe in queue names, file names and URLs. */
 export const CONNECTION_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 export type TargetConfig =
-  | { readonly kind: 'scim'; readonly url: string; readonly token: string; readonly maxMembersPerPatch: number }
+  | {
+      readonly kind: 'scim';
+      readonly url: string;
+      readonly token: string;
+      readonly maxMembersPerPatch: number;
+      /** `SCIM_DIALECT` / `target.dialect`: the target's `ScimDialectSetting` (see `scim-dialect.ts`); absent: generic. */
+      readonly dialect?: ScimDialectConfig;
+    }
   | { readonly kind: 'jsonl'; readonly path: string };
+
+/**
+ * What the app's SCIM can do, as the operator wrote it: a preset (`generic`, `dovetail`) and fields over it. The
+ * same shape as the SCIM target's `ScimDialectSetting` (the composition root hands one to the other, so the
+ * compiler holds them together); validated here, at load, like every other field.
+ */
+export interface ScimDialectConfig {
+  readonly preset: 'generic' | 'dovetail';
+  readonly overrides: {
+    readonly filterAttributes?: readonly ('userName' | 'externalId' | 'displayName')[];
+    readonly userUpdate?: 'patch' | 'put';
+    readonly memberAdd?: 'patch' | 'put' | 'none';
+    readonly memberRemove?: 'patch' | 'put' | 'none';
+    readonly groupRename?: 'patch' | 'put' | 'none';
+    readonly groupDelete?: boolean;
+    readonly maxMembersPerRequest?: number;
+    readonly memberRemoveByFilter?: boolean;
+  };
+}
 
 export type InviteConfig =
   | { readonly mode: 'off'; readonly reason: string }
@@ -47,6 +75,8 @@ export interface ConnectionConfig {
   readonly maxSourceDrop: GuardLimit;
   /** `DIRSYNC_MAX_OP_ATTEMPTS` (default 5): the failure that parks an op until its subject changes or `retry`. */
   readonly maxOpAttempts: number;
+  /** Scope, mapping, roles and links (DESIGN "Policy"): inline, `policy.file`, or `DIRSYNC_POLICY_FILE`. */
+  readonly policy: Policy;
   /** Where it was defined: `environment` or the connections file's path. */
   readonly origin: string;
 }
@@ -88,6 +118,61 @@ function guardLimitText(example: string) {
   );
 }
 
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `expected one of ${values.join(', ')}` });
+// `${NAME}` substitution makes strings of what YAML would have typed: "true" and "50" are taken too.
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')], {
+  error: 'expected true or false',
+});
+const FORMS = ['patch', 'put', 'none'] as const;
+const dialectSchema = z.strictObject({
+  preset: oneOf(['generic', 'dovetail']).optional(),
+  filterAttributes: z.array(oneOf(['userName', 'externalId', 'displayName'])).optional(),
+  userUpdate: oneOf(['patch', 'put']).optional(),
+  memberAdd: oneOf(FORMS).optional(),
+  memberRemove: oneOf(FORMS).optional(),
+  groupRename: oneOf(FORMS).optional(),
+  groupDelete: flag.optional(),
+  maxMembersPerRequest: z
+    .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: 'expected a whole number >= 1' })
+    .pipe(z.number({ error: 'expected a whole number >= 1' }).int().min(1).max(100_000))
+    .optional(),
+  memberRemoveByFilter: flag.optional(),
+});
+
+/**
+ * `SCIM_DIALECT` / `target.dialect`: a preset name (`dovetail`), or an object of fields (JSON in the variable)
+ * with an optional `preset`. Problems are named by field: `target.dialect.memberRemove: expected one of …`.
+ */
+function parseScimDialect(text: string | undefined, field: string, problems: string[]): ScimDialectConfig {
+  const generic: ScimDialectConfig = { preset: 'generic', overrides: {} };
+  if (text === undefined) return generic;
+  let raw: unknown = text;
+  if (text.startsWith('{')) {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      problems.push(`${field} is neither a preset (generic, dovetail) nor a JSON object of dialect fields`);
+      return generic;
+    }
+  }
+  const parsed = dialectSchema.safeParse(typeof raw === 'string' ? { preset: raw } : raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const where = issue.path.length === 0 || typeof raw === 'string' ? '' : `.${issue.path.join('.')}`;
+      const what =
+        issue.code === 'unrecognized_keys'
+          ? `unknown field(s) ${issue.keys.join(', ')} (known: ${Object.keys(dialectSchema.shape).join(', ')})`
+          : issue.message;
+      problems.push(`${field}${where}: ${what}`);
+    }
+    return generic;
+  }
+  const { preset, ...fields } = parsed.data;
+  const overrides = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+  return { preset: preset ?? 'generic', overrides };
+}
+
 const settingsSchema = z.object({
   DIRSYNC_IDP: optionalText.pipe(z.enum(['okta', 'graph', 'sandbox']).optional()),
   DIRSYNC_SANDBOX_FILE: optionalText,
@@ -96,6 +181,7 @@ const settingsSchema = z.object({
   APP_SCIM_URL: url(['https:', 'http:'], 'https://app.example.com/scim/v2'),
   APP_SCIM_TOKEN: optionalText,
   APP_JSONL_PATH: optionalText,
+  SCIM_DIALECT: optionalText,
   SCIM_MAX_MEMBERS_PER_PATCH: optionalText
     .refine((value) => value === undefined || /^[1-9]\d{0,5}$/.test(value), {
       message: 'must be a positive whole number',
@@ -116,6 +202,7 @@ const settingsSchema = z.object({
     })
     .transform((value) => (value === undefined ? DEFAULT_MAX_OP_ATTEMPTS : Number(value))),
   SYNC_INTERVAL: optionalText,
+  DIRSYNC_POLICY_FILE: optionalText,
 });
 
 /**
@@ -126,7 +213,12 @@ const settingsSchema = z.object({
 export function parseConnectionSettings(
   id: string,
   settings: ConnectionSettings,
-  options: { readonly origin: string; readonly name?: (variable: string) => string },
+  options: {
+    readonly origin: string;
+    readonly name?: (variable: string) => string;
+    /** The policy a connections file entry carries; without it, `DIRSYNC_POLICY_FILE` or the default. */
+    readonly policy?: Policy;
+  },
 ): ConnectionConfig {
   const name = options.name ?? ((variable: string) => variable);
   const rename = (text: string) => text.replace(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g, (variable) => name(variable));
@@ -169,6 +261,7 @@ export function parseConnectionSettings(
       url: s.APP_SCIM_URL,
       token: s.APP_SCIM_TOKEN ?? '',
       maxMembersPerPatch: s.SCIM_MAX_MEMBERS_PER_PATCH,
+      dialect: parseScimDialect(s.SCIM_DIALECT, name('SCIM_DIALECT'), problems),
     };
   } else {
     target = { kind: 'jsonl', path: s.APP_JSONL_PATH ?? './changes.jsonl' };
@@ -204,6 +297,16 @@ export function parseConnectionSettings(
     problems.push(error.message);
   }
 
+  let policy = options.policy ?? DEFAULT_POLICY;
+  if (options.policy === undefined && s.DIRSYNC_POLICY_FILE !== undefined) {
+    try {
+      policy = loadPolicyFile(s.DIRSYNC_POLICY_FILE);
+    } catch (error) {
+      if (!(error instanceof PolicyProblems)) throw error;
+      problems.push(...error.problems.map((problem) => `${name('DIRSYNC_POLICY_FILE')}: ${problem}`));
+    }
+  }
+
   if (problems.length > 0) throw new ConnectionConfigProblems(problems);
   return Object.freeze({
     id,
@@ -218,6 +321,7 @@ export function parseConnectionSettings(
     },
     maxSourceDrop: parseGuardLimit(s.DIRSYNC_MAX_SOURCE_DROP, DEFAULT_MAX_SOURCE_DROP),
     maxOpAttempts: s.DIRSYNC_MAX_OP_ATTEMPTS,
+    policy,
     origin: options.origin,
   });
 }

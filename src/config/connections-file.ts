@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { ConnectionConfigProblems, parseConnectionSettings, type ConnectionConfig } from './connection-config.js';
+import { loadPolicy, PolicyProblems } from './policy-document.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 const path = scalar;
@@ -79,7 +80,11 @@ const idpSchema = z.discriminatedUnion('type', [
   fieldsOf(SANDBOX_FIELDS).extend({ type: z.literal('sandbox'), file: path.optional() }),
 ]);
 const targetSchema = z.discriminatedUnion('type', [
-  fieldsOf(SCIM_FIELDS).extend({ type: z.literal('scim') }),
+  fieldsOf(SCIM_FIELDS).extend({
+    type: z.literal('scim'),
+    // A preset name or an object of fields, checked field by field as SCIM_DIALECT is (connection-config.ts).
+    dialect: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  }),
   fieldsOf(JSONL_FIELDS).extend({ type: z.literal('jsonl') }),
 ]);
 
@@ -91,7 +96,7 @@ const entrySchema = z.strictObject({
   invites: fieldsOf(INVITE_FIELDS).optional(),
   schedule: scalar.optional(),
   guards: fieldsOf(GUARD_FIELDS).optional(),
-  // The policy document (scope, mapping, roles) is read by its own parser; kept as written until then.
+  // The policy document (scope, mapping, roles), inline or `{ file }`: validated by its own parser (loadPolicy).
   policy: z.unknown().optional(),
 });
 
@@ -168,7 +173,13 @@ export function loadConnectionsFile(file: string, env: NodeJS.ProcessEnv): Conne
     if (e.idp.type === 'okta') put('idp', OKTA_FIELDS, e.idp);
     if (e.idp.type === 'graph') put('idp', GRAPH_FIELDS, e.idp);
     if (e.idp.type === 'sandbox') put('idp', SANDBOX_FIELDS, e.idp);
-    if (e.target?.type === 'scim') put('target', SCIM_FIELDS, e.target);
+    if (e.target?.type === 'scim') {
+      put('target', SCIM_FIELDS, e.target);
+      const { dialect } = e.target;
+      names.set('SCIM_DIALECT', 'target.dialect');
+      if (dialect !== undefined)
+        settings['SCIM_DIALECT'] = typeof dialect === 'string' ? dialect : JSON.stringify(dialect);
+    }
     if (e.target?.type === 'jsonl') put('target', JSONL_FIELDS, e.target);
     put('invites', INVITE_FIELDS, e.invites ?? {});
     put('guards', GUARD_FIELDS, e.guards ?? {});
@@ -176,11 +187,19 @@ export function loadConnectionsFile(file: string, env: NodeJS.ProcessEnv): Conne
     names.set('SYNC_INTERVAL', e.schedule === undefined ? 'SYNC_INTERVAL' : 'schedule');
     names.set('DIRSYNC_CONNECTION_ID', 'id');
     if (e.target === undefined) settings['APP_JSONL_PATH'] = resolve(base, `${e.id}.changes.jsonl`);
+    let policy;
+    try {
+      policy = loadPolicy(e.policy, base);
+    } catch (error) {
+      if (!(error instanceof PolicyProblems)) throw error;
+      for (const problem of error.problems) problems.push(`connection ${e.id}: ${problem}`);
+    }
     try {
       connections.push(
         parseConnectionSettings(e.id, settings, {
           origin: file,
           name: (variable) => names.get(variable) ?? variable,
+          ...(policy === undefined ? {} : { policy }),
         }),
       );
     } catch (error) {

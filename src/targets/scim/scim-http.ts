@@ -7,7 +7,7 @@ import { scimErrorSchema } from './scim-schemas.js';
 import type { ResolvedScimTargetConfig, ScimFetch } from './scim-target-config.js';
 import { isUnknownOutcome } from './unknown-outcome.js';
 
-export type ScimMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type ScimMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** An answer the caller has to judge (2xx, 404, 409, other 4xx); 401/403 and exhausted retries are thrown. */
 export interface ScimHttpResponse {
@@ -150,7 +150,7 @@ export class ScimHttp {
         limit: config.retry.limit,
         // POST and PATCH too: a create is sent again only after `findLanded` found nothing; `replace` and `add`
         // land the same state twice; a repeated member `remove` meets noTarget, which ScimTarget takes as done.
-        methods: ['get', 'post', 'patch', 'delete'],
+        methods: ['get', 'post', 'put', 'patch', 'delete'],
         statusCodes: [429, 500, 502, 503, 504],
         retryOnTimeout: true,
         // ky's own wait is zeroed: the real wait happens in beforeRetry, through the injectable sleep.
@@ -255,8 +255,10 @@ export class ScimHttp {
   }
 }
 
+// 501 Not Implemented is an answer, not an outage (RFC 9110 §15.6.2): the app does not do that request at all, which
+// the caller judges (a filter or a form the app's dialect lacks).
 function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+  return status === 429 || (status >= 500 && status !== 501);
 }
 
 /** `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from now. */

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { scimEqFilter } from './scim-filter.js';
 import type { ScimLookupAttribute } from './scim-filter.js';
 import type { ScimHttp, ScimHttpResponse } from './scim-http.js';
+import type { ScimDialectState } from './scim-dialect-state.js';
 import type { ScimProviderCapabilities } from './scim-provider-capabilities.js';
 import { scimListResponseSchema } from './scim-schemas.js';
 
@@ -21,24 +22,29 @@ export interface ScimLookupSpec<T> {
 const MAX_SCAN_PAGES = 10_000;
 
 /**
- * Finds a user or group by one attribute with an `eq` filter. Providers that cannot filter on it (400
- * `invalidFilter`, 501, or a filter silently ignored) are remembered, and then either skipped or scanned page by
- * page, so that lookups work on limited providers too. What a provider returns is checked, never trusted.
+ * Finds a user or group by one attribute with an `eq` filter. Providers that cannot filter on it (their dialect
+ * says so, or they answer 400 `invalidFilter`, 501, or ignore the filter: remembered) are either skipped or
+ * scanned page by page, so that lookups work on limited providers too. What a provider returns is checked, never trusted.
  */
 export class ScimLookup {
   readonly #http: ScimHttp;
   readonly #capabilities: ScimProviderCapabilities;
+  readonly #dialect: ScimDialectState;
   readonly #unsupported = new Set<string>();
 
-  constructor(http: ScimHttp, capabilities: ScimProviderCapabilities) {
+  constructor(http: ScimHttp, capabilities: ScimProviderCapabilities, dialect: ScimDialectState) {
     this.#http = http;
     this.#capabilities = capabilities;
+    this.#dialect = dialect;
   }
 
   async find<T>(spec: ScimLookupSpec<T>): Promise<T | undefined> {
     const key = `${spec.endpoint}:${spec.attribute}`;
     const capabilities = await this.#capabilities.get();
-    if (capabilities.filterSupported && !this.#unsupported.has(key)) {
+    // The dialect names the attributes the app filters on (ServiceProviderConfig, target.dialect); a filter it
+    // refuses anyway is remembered here, per endpoint.
+    const filterable = (await this.#dialect.get()).filterAttributes.includes(spec.attribute);
+    if (filterable && !this.#unsupported.has(key)) {
       const result = await this.#filter(spec);
       if (result !== 'unsupported') return result;
       this.#unsupported.add(key);

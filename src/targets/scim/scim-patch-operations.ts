@@ -86,6 +86,16 @@ export function groupPatchBatches(changes: GroupChanges, maxMembers: number): Gr
 }
 
 /**
+ * Member removals as one `remove` of `members` with a `value` array (RFC 7644 §3.5.2.2 leaves the form to the
+ * provider): the form of apps that take no filter in a PATCH path.
+ */
+export function memberRemovalByValueOperations(memberIds: readonly string[]): ScimPatchOperation[] {
+  return memberIds.length === 0
+    ? []
+    : [{ op: 'remove', path: 'members', value: memberIds.map((id) => ({ value: id })) }];
+}
+
+/**
  * A group PATCH in the forms limited providers (Okta's, Entra's, small apps') accept and RFC 7644 §3.5.2.1-3
  * defines: a rename as `replace` without a path, added members as one `add` of `members` with a `[{ value }]`
  * list, each removed member as a `remove` of `members[value eq "<id>"]`.

@@ -1,4 +1,3 @@
-import type { OpKind } from '../../core/planner/op.js';
 import type { ScimHttp } from './scim-http.js';
 import { serviceProviderConfigSchema } from './scim-schemas.js';
 
@@ -16,27 +15,6 @@ export const DEFAULT_SCIM_CAPABILITIES: ScimCapabilities = {
   filterSupported: true,
   pageSize: 100,
 };
-
-// Every change to an existing user or group is a PATCH (RFC 7644 §3.5.2); creates are POSTs, deletes DELETEs.
-const PATCH_KINDS: ReadonlySet<OpKind> = new Set([
-  'user.update',
-  'user.reactivate',
-  'user.deactivate',
-  'group.rename',
-  'members.add',
-  'members.remove',
-]);
-
-/**
- * Why a provider with these capabilities cannot perform an op of this kind, or null when it can (DESIGN
- * "Unsupported ops"). The connection's dialect overrides, when they come, add their cases here.
- */
-export function unsupportedReason(kind: OpKind, capabilities: ScimCapabilities): string | null {
-  if (!capabilities.patchSupported && PATCH_KINDS.has(kind)) {
-    return 'the app’s SCIM API does not support PATCH: its /ServiceProviderConfig says patch.supported is false';
-  }
-  return null;
-}
 
 /** Reads `/ServiceProviderConfig` once, on first use. */
 export class ScimProviderCapabilities {

@@ -1,4 +1,5 @@
 import { TargetError } from '../target-error.js';
+import type { ScimDialectSetting } from './scim-dialect.js';
 
 /** How failed requests (429, 5xx, timeouts, connection errors) are retried. */
 export interface ScimRetryOptions {
@@ -35,6 +36,8 @@ export interface ScimTargetConfig {
   readonly token: string;
   /** `SCIM_MAX_MEMBERS_PER_PATCH`: member changes per group PATCH. Default 100. */
   readonly maxMembersPerPatch?: number;
+  /** `target.dialect` (`SCIM_DIALECT`): what the app can do, a preset and fields over it. Default `generic`. */
+  readonly dialect?: ScimDialectSetting;
   readonly retry?: ScimRetryOptions;
   /** Per attempt. Default 30 s. */
   readonly timeoutMs?: number;
@@ -54,6 +57,7 @@ export interface ResolvedScimTargetConfig {
   readonly displayUrl: string;
   readonly token: string;
   readonly maxMembersPerPatch: number;
+  readonly dialect: ScimDialectSetting;
   readonly retry: Required<ScimRetryOptions>;
   readonly timeoutMs: number;
   readonly userAgent: string;
@@ -72,6 +76,9 @@ export function resolveScimTargetConfig(config: ScimTargetConfig): ResolvedScimT
   }
   const maxMembersPerPatch = config.maxMembersPerPatch ?? 100;
   positiveInteger(maxMembersPerPatch, 'SCIM_MAX_MEMBERS_PER_PATCH');
+  const dialect = config.dialect ?? { preset: 'generic', overrides: {} };
+  const maxMembersPerRequest = dialect.overrides.maxMembersPerRequest;
+  if (maxMembersPerRequest !== undefined) positiveInteger(maxMembersPerRequest, 'target.dialect.maxMembersPerRequest');
   const retry = {
     limit: config.retry?.limit ?? 5,
     baseDelayMs: config.retry?.baseDelayMs ?? 500,
@@ -88,6 +95,7 @@ export function resolveScimTargetConfig(config: ScimTargetConfig): ResolvedScimT
     displayUrl,
     token: config.token,
     maxMembersPerPatch,
+    dialect,
     retry,
     timeoutMs,
     userAgent: config.userAgent ?? 'dirsync',

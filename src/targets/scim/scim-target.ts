@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import { adoptionHold } from '../../core/identity/adoption-hold.js';
 import type { HeldIdentity } from '../../core/planner/op-hold.js';
-import type { Op } from '../../core/planner/op.js';
+import type { Op, OpKind } from '../../core/planner/op.js';
 import type {
   CreateOptions,
   CreateResult,
@@ -15,15 +16,20 @@ import { TargetError } from '../target-error.js';
 import { ScimHttp } from './scim-http.js';
 import type { ScimHttpResponse } from './scim-http.js';
 import { ScimLookup } from './scim-lookup.js';
+import { unsupportedReason } from './scim-dialect.js';
+import type { ScimDialect, ScimDialectWrite } from './scim-dialect.js';
+import { ScimDialectState } from './scim-dialect-state.js';
 import {
   groupPatchBatches,
   groupPatchOperations,
+  memberRemovalByValueOperations,
   patchRequest,
   userAttributes,
   userChangeOperations,
 } from './scim-patch-operations.js';
 import type { GroupPatchBatch, ScimPatchOperation } from './scim-patch-operations.js';
-import { ScimProviderCapabilities, unsupportedReason } from './scim-provider-capabilities.js';
+import { ScimProviderCapabilities } from './scim-provider-capabilities.js';
+import { groupForPut, userForPut } from './scim-put-resource.js';
 import {
   SCIM_GROUP_SCHEMA,
   SCIM_USER_SCHEMA,
@@ -45,6 +51,7 @@ export class ScimTarget implements Target {
   readonly #config: ResolvedScimTargetConfig;
   readonly #http: ScimHttp;
   readonly #capabilities: ScimProviderCapabilities;
+  readonly #dialect: ScimDialectState;
   readonly #lookup: ScimLookup;
 
   /** Throws a `config` TargetError for a bad base URL, an empty token or a bad limit. */
@@ -52,7 +59,11 @@ export class ScimTarget implements Target {
     this.#config = resolveScimTargetConfig(config);
     this.#http = new ScimHttp(this.#config);
     this.#capabilities = new ScimProviderCapabilities(this.#http);
-    this.#lookup = new ScimLookup(this.#http, this.#capabilities);
+    this.#dialect = new ScimDialectState(this.#config.dialect, this.#capabilities, {
+      maxMembersPerPatch: this.#config.maxMembersPerPatch,
+      displayUrl: this.#config.displayUrl,
+    });
+    this.#lookup = new ScimLookup(this.#http, this.#capabilities, this.#dialect);
   }
 
   async createUser(user: UserWrite, options: CreateOptions): Promise<CreateResult> {
@@ -78,7 +89,11 @@ export class ScimTarget implements Target {
   async updateUser(appId: string, changes: UserChanges): Promise<void> {
     const operations = userChangeOperations(changes);
     if (operations.length === 0) return;
-    await this.#patch('Users', appId, operations, `update user ${appId}`);
+    await this.#write('userUpdate', 'user.update', `update user ${appId}`, (dialect) =>
+      dialect.userUpdate === 'put'
+        ? this.#put('Users', appId, (current) => userForPut(current, changes))
+        : this.#send('Users', appId, operations),
+    );
   }
 
   async createGroup(group: GroupWrite, options: CreateOptions): Promise<CreateResult> {
@@ -100,18 +115,64 @@ export class ScimTarget implements Target {
     throw this.#http.failure(response, action);
   }
 
+  /**
+   * A rename and member changes, each in the form the dialect says. A change of several parts on an app that takes
+   * them all by PATCH goes as PATCHes of rename and members together; otherwise part by part, each learning from a
+   * refused form (see `#write`).
+   */
   async updateGroup(appId: string, changes: GroupChanges): Promise<void> {
-    for (const batch of groupPatchBatches(changes, this.#config.maxMembersPerPatch)) {
-      await this.#patchGroup(appId, batch);
+    const dialect = await this.#dialect.get();
+    const add = changes.addMemberIds ?? [];
+    const remove = changes.removeMemberIds ?? [];
+    const parts = [changes.displayName !== undefined, add.length > 0, remove.length > 0].filter(Boolean).length;
+    const allPatch =
+      dialect.groupRename === 'patch' &&
+      dialect.memberAdd === 'patch' &&
+      dialect.memberRemove === 'patch' &&
+      dialect.memberRemoveByFilter;
+    if (parts > 1 && allPatch) {
+      for (const batch of groupPatchBatches(changes, dialect.maxMembersPerRequest)) {
+        const refused = await this.#patchGroup(appId, batch);
+        if (refused !== undefined) throw this.#http.failure(refused, `update group ${appId}`);
+      }
+      return;
+    }
+    const { displayName } = changes;
+    if (displayName !== undefined) {
+      await this.#write('groupRename', 'group.rename', `rename group ${appId}`, (d) =>
+        d.groupRename === 'put'
+          ? this.#put('Groups', appId, (current) => groupForPut(current, { displayName }))
+          : this.#send('Groups', appId, [{ op: 'replace', value: { displayName } }]),
+      );
+    }
+    if (add.length > 0) {
+      await this.#write('memberAdd', 'members.add', `add members to group ${appId}`, (d) =>
+        d.memberAdd === 'put'
+          ? this.#put('Groups', appId, (current) => groupForPut(current, { add }))
+          : this.#inChunks(add, d, (chunk) => this.#patchGroup(appId, { ...EMPTY_BATCH, addMemberIds: chunk })),
+      );
+    }
+    if (remove.length > 0) {
+      await this.#write('memberRemove', 'members.remove', `remove members from group ${appId}`, (d) =>
+        d.memberRemove === 'put'
+          ? this.#put('Groups', appId, (current) => groupForPut(current, { remove }))
+          : this.#inChunks(remove, d, (chunk) =>
+              d.memberRemoveByFilter
+                ? this.#patchGroup(appId, { ...EMPTY_BATCH, removeMemberIds: chunk })
+                : this.#send('Groups', appId, memberRemovalByValueOperations(chunk)).then(refusalOf),
+            ),
+      );
     }
   }
 
-  /** What `/ServiceProviderConfig` rules out (no PATCH: no update, deactivation, rename or member change). */
+  /** What the app's dialect rules out: its preset, `/ServiceProviderConfig`, `target.dialect`, its refusals. */
   async unsupported(op: Op): Promise<string | null> {
-    return unsupportedReason(op.kind, await this.#capabilities.get());
+    return this.#dialect.unsupported(op.kind);
   }
 
   async deleteGroup(appId: string): Promise<void> {
+    const reason = await this.#dialect.unsupported('group.delete');
+    if (reason !== null) throw new TargetError('unsupported', reason);
     const response = await this.#http.request('DELETE', `Groups/${encodeURIComponent(appId)}`);
     // Already gone is what we wanted (a retried DELETE, or a deletion in the app).
     if (isSuccess(response) || response.status === 404) return;
@@ -136,6 +197,9 @@ export class ScimTarget implements Target {
 
   async #linkGroup(found: ScimGroup, group: GroupWrite): Promise<CreateResult> {
     if (found.externalId === group.externalId) return { appId: found.id, adopted: false };
+    const dialect = await this.#dialect.get();
+    // An app that cannot rename groups cannot take our externalId either: the link is dirsync's own (its app id).
+    if (dialect.groupRename === 'none') return { appId: found.id, adopted: true };
     const value = { externalId: group.externalId, displayName: group.displayName };
     await this.#patch('Groups', found.id, [{ op: 'replace', value }], `adopt group ${found.id}`);
     // DESIGN: an adopted group's members are exactly the IdP group's members, which dirsync adds next. Members
@@ -144,7 +208,10 @@ export class ScimTarget implements Target {
     const response = await this.#http.request('GET', `Groups/${encodeURIComponent(found.id)}`);
     if (!isSuccess(response)) throw this.#http.failure(response, action);
     const members = (this.#http.parse(response, scimGroupSchema, action).members ?? []).map((member) => member.value);
-    if (members.length > 0) await this.updateGroup(found.id, { removeMemberIds: members });
+    // Where the app removes no members, those put there by hand stay: nothing dirsync can do over SCIM.
+    if (members.length > 0 && dialect.memberRemove !== 'none') {
+      await this.updateGroup(found.id, { removeMemberIds: members });
+    }
     return { appId: found.id, adopted: true };
   }
 
@@ -218,25 +285,87 @@ export class ScimTarget implements Target {
   }
 
   /**
-   * One group PATCH. A `noTarget` answer to a batch with removals means a member to remove is not there any more
-   * (the op is re-run after a crash, or someone removed it in the app); PATCH is atomic (RFC 7644 §3.5.2), so
-   * nothing was applied: send the rest of the batch, then each removal alone, taking `noTarget` as done.
+   * One group PATCH; the answer when it failed, `undefined` when done. A `noTarget` answer to a batch with removals
+   * means a member to remove is not there any more (the op is re-run after a crash, or someone removed it in the
+   * app); PATCH is atomic (RFC 7644 §3.5.2), so nothing was applied: send the rest of the batch, then each removal
+   * alone, taking `noTarget` as done.
    */
-  async #patchGroup(appId: string, batch: GroupPatchBatch): Promise<void> {
-    const action = `update group ${appId}`;
+  async #patchGroup(appId: string, batch: GroupPatchBatch): Promise<ScimHttpResponse | undefined> {
     const response = await this.#send('Groups', appId, groupPatchOperations(batch));
-    if (isSuccess(response)) return;
-    if (!isNoTarget(response) || batch.removeMemberIds.length === 0) throw this.#http.failure(response, action);
+    if (isSuccess(response)) return undefined;
+    if (!isNoTarget(response) || batch.removeMemberIds.length === 0) return response;
     const rest = groupPatchOperations({ ...batch, removeMemberIds: [] });
-    if (rest.length > 0) await this.#patch('Groups', appId, rest, action);
+    if (rest.length > 0) {
+      const refused = refusalOf(await this.#send('Groups', appId, rest));
+      if (refused !== undefined) return refused;
+    }
     for (const id of batch.removeMemberIds) {
       const removal = await this.#send(
         'Groups',
         appId,
         groupPatchOperations({ ...EMPTY_BATCH, removeMemberIds: [id] }),
       );
-      if (!isSuccess(removal) && !isNoTarget(removal)) throw this.#http.failure(removal, action);
+      if (!isSuccess(removal) && !isNoTarget(removal)) return removal;
     }
+    return undefined;
+  }
+
+  /**
+   * Sends one write in the form the dialect says; when the app refuses that form (400 `invalidPath` or
+   * `invalidSyntax`, 405, 501), learns it and tries the next form the dialect allows, and when none is left throws
+   * an `unsupported` TargetError: work for a person, not a failure on every run. Later ops of the kind are then
+   * not attempted (`unsupported`).
+   */
+  async #write(
+    write: ScimDialectWrite,
+    kind: OpKind,
+    action: string,
+    send: (dialect: ScimDialect) => Promise<ScimHttpResponse | undefined>,
+  ): Promise<void> {
+    let dialect = await this.#dialect.get();
+    for (;;) {
+      const reason = unsupportedReason(kind, dialect);
+      if (reason !== null) throw new TargetError('unsupported', reason);
+      const response = refusalOf(await send(dialect));
+      if (response === undefined) return;
+      if (!isFormRefused(response)) throw this.#http.failure(response, action);
+      const status = scimErrorSchema.safeParse(response.body).data?.scimType;
+      const answer = `HTTP ${response.status}${typeof status === 'string' ? ` ${status}` : ''}`;
+      dialect = await this.#dialect.learn(write, answer);
+    }
+  }
+
+  /** Member changes in requests of at most `maxMembersPerRequest`; the first failed answer, or `undefined`. */
+  async #inChunks(
+    ids: readonly string[],
+    dialect: ScimDialect,
+    send: (chunk: readonly string[]) => Promise<ScimHttpResponse | undefined>,
+  ): Promise<ScimHttpResponse | undefined> {
+    for (let start = 0; start < ids.length; start += dialect.maxMembersPerRequest) {
+      const refused = await send(ids.slice(start, start + dialect.maxMembersPerRequest));
+      if (refused !== undefined) return refused;
+    }
+    return undefined;
+  }
+
+  /**
+   * A PUT of the whole resource as the app has it now, changed by `change` (RFC 7644 §3.5.1: attributes left out of
+   * a PUT are cleared, so it is read back first).
+   */
+  async #put(
+    endpoint: 'Users' | 'Groups',
+    id: string,
+    change: (current: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<ScimHttpResponse> {
+    const path = `${endpoint}/${encodeURIComponent(id)}`;
+    const current = await this.#http.request('GET', path);
+    if (!isSuccess(current)) return current;
+    const action = `read ${endpoint === 'Users' ? 'user' : 'group'} ${id}`;
+    // Checked as the resource expected, but sent back as the app wrote it (parsing normalizes some values).
+    if (endpoint === 'Users') this.#http.parse(current, scimUserSchema, action);
+    else this.#http.parse(current, scimGroupSchema, action);
+    const resource = this.#http.parse(current, RAW_RESOURCE, action);
+    return this.#http.request('PUT', path, { json: change(resource) });
   }
 
   async #patch(
@@ -281,6 +410,22 @@ function isSuccess(response: ScimHttpResponse): boolean {
 }
 
 const EMPTY_BATCH: GroupPatchBatch = { displayName: undefined, addMemberIds: [], removeMemberIds: [] };
+
+const RAW_RESOURCE = z.record(z.string(), z.unknown());
+
+/** `undefined` for a success, else the answer. */
+function refusalOf(response: ScimHttpResponse | undefined): ScimHttpResponse | undefined {
+  return response === undefined || isSuccess(response) ? undefined : response;
+}
+
+// The answers of an app to a form of request it does not take (RFC 7644 §3.12): not a problem with the data.
+const FORM_REFUSALS: ReadonlySet<string> = new Set(['invalidPath', 'invalidSyntax']);
+
+function isFormRefused(response: ScimHttpResponse): boolean {
+  if (response.status === 405 || response.status === 501) return true;
+  const scimType = scimErrorSchema.safeParse(response.body).data?.scimType;
+  return response.status === 400 && typeof scimType === 'string' && FORM_REFUSALS.has(scimType);
+}
 
 function isNoTarget(response: ScimHttpResponse): boolean {
   return response.status === 400 && scimErrorSchema.safeParse(response.body).data?.scimType === 'noTarget';

@@ -18,7 +18,8 @@ export function normalizeScimResource(body: JsonValue, schema: ScimResourceSchem
   if (!Array.isArray(schemas) || !schemas.some((entry) => typeof entry === 'string' && entry.toLowerCase() === urn)) {
     throw ScimError.badRequest('invalidSyntax', `"schemas" must contain "${schema.schemaUrn}"`);
   }
-  const resource: JsonObject = { schemas: [schema.schemaUrn] };
+  const schemaUrns: JsonValue[] = [schema.schemaUrn];
+  const resource: JsonObject = { schemas: schemaUrns };
   for (const [key, value] of Object.entries(body)) {
     if (key === 'schemas') continue;
     const attribute = findScimAttribute(schema.attributes, key);
@@ -29,6 +30,12 @@ export function normalizeScimResource(body: JsonValue, schema: ScimResourceSchem
     if (attribute.mutability === 'readOnly') continue;
     const coerced = coerceScimValue(attribute, value, attribute.name);
     if (coerced !== undefined) resource[attribute.name] = coerced;
+  }
+  // An extension's attributes sit under its schema URN (RFC 7643 §3.3), which `schemas` then lists.
+  for (const attribute of schema.attributes) {
+    if (attribute.name.startsWith('urn:') && resource[attribute.name] !== undefined) {
+      schemaUrns.push(attribute.name);
+    }
   }
   for (const attribute of schema.attributes) {
     if (attribute.required && resource[attribute.name] === undefined) {
@@ -68,6 +75,9 @@ export function coerceScimElement(attribute: ScimAttribute, value: JsonValue, wh
     case 'reference':
       if (typeof value !== 'string') throw wrongType(where, 'a string');
       if (attribute.required && value.trim() === '') throw wrongType(where, 'a non-empty string');
+      if (attribute.canonicalValues.length > 0 && !attribute.canonicalValues.includes(value)) {
+        throw wrongType(where, `one of ${attribute.canonicalValues.join(', ')}`);
+      }
       return value;
     case 'dateTime':
       if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw wrongType(where, 'an xsd:dateTime');

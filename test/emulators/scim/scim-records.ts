@@ -31,6 +31,12 @@ export const scimUserRecordSchema = z.object({
     )
     .optional(),
   active: z.boolean().optional(),
+  // The `dovetail` dialect's role and extension.
+  role: z.string().optional(),
+  'urn:ietf:params:scim:schemas:extension:dovetail:2.0:User': z
+    .object({ workspaceAdmin: z.boolean() })
+    .partial()
+    .optional(),
   meta,
 });
 export type ScimUserRecord = z.infer<typeof scimUserRecordSchema>;

@@ -10,6 +10,8 @@ export interface ScimAttribute {
   readonly mutability: ScimMutability;
   readonly required: boolean;
   readonly subAttributes: readonly ScimAttribute[];
+  /** RFC 7643 §2.2 canonicalValues; when not empty, the only values a string attribute takes. */
+  readonly canonicalValues: readonly string[];
 }
 
 export interface ScimResourceSchema {
@@ -33,6 +35,7 @@ export function scimAttribute(name: string, type: ScimAttributeType, options: At
     mutability: options.mutability ?? 'readWrite',
     required: options.required ?? false,
     subAttributes: options.subAttributes ?? [],
+    canonicalValues: options.canonicalValues ?? [],
   };
 }
 

@@ -5,6 +5,12 @@ import { ScimError } from './scim-error.js';
 import { parseScimFilter } from './scim-filter.js';
 import { isJsonObject } from './scim-json.js';
 import type { JsonObject, JsonValue } from './scim-json.js';
+import {
+  checkDovetailFilter,
+  checkDovetailPatch,
+  checkDovetailUser,
+  DOVETAIL_USER_SCHEMA,
+} from './scim-dovetail-rules.js';
 import { checkLimitedFilter, checkLimitedPatch } from './scim-limited-rules.js';
 import { parseScimPatchRequest } from './scim-patch-request.js';
 import type { ScimResourceSchema } from './scim-resource-schema.js';
@@ -12,6 +18,9 @@ import type { ScimStore } from './scim-store.js';
 
 /** `strict`: RFC 7643/7644 as written. `limited`: the small SaaS app (see `scim-limited-rules.ts`). */
 export type ScimProviderMode = 'strict' | 'limited';
+
+/** An app's own SCIM slice over the mode: `dovetail` (see `scim-dovetail-rules.ts`). */
+export type ScimProviderDialect = 'dovetail';
 
 export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
@@ -25,6 +34,7 @@ export interface ScimRouteContext {
   readonly serviceProviderConfig: boolean;
   /** When false, `/ServiceProviderConfig` says so and PATCH answers 501. */
   readonly patchSupported: boolean;
+  readonly dialect: ScimProviderDialect | undefined;
 }
 
 export interface ScimRouteRequest {
@@ -52,7 +62,9 @@ export function routeScimRequest(context: ScimRouteContext, request: ScimRouteRe
     if (request.method !== 'GET') throw methodNotAllowed(request.method, 'GET');
     return { status: 200, body: serviceProviderConfig(context) };
   }
-  const schema = collection === undefined ? undefined : COLLECTIONS[collection];
+  const core = collection === undefined ? undefined : COLLECTIONS[collection];
+  const dovetail = context.dialect === 'dovetail';
+  const schema = dovetail && core === USER_SCHEMA ? DOVETAIL_USER_SCHEMA : core;
   if (schema === undefined || extra !== undefined || rawId === '') {
     throw ScimError.notFound(`No endpoint ${request.path}`);
   }
@@ -63,6 +75,10 @@ export function routeScimRequest(context: ScimRouteContext, request: ScimRouteRe
   }
   const id = decodeURIComponent(rawId);
   const { store } = context;
+  if (dovetail && schema === GROUP_SCHEMA && (request.method === 'PUT' || request.method === 'DELETE')) {
+    throw new ScimError(501, `This provider does not support ${request.method} on groups`);
+  }
+  if (dovetail && request.method === 'PUT') checkDovetailUser(schema, request.body);
   switch (request.method) {
     case 'GET':
       return resourceResponse(200, store.get(schema, id));
@@ -74,6 +90,7 @@ export function routeScimRequest(context: ScimRouteContext, request: ScimRouteRe
       if (!context.patchSupported) throw new ScimError(501, 'This provider does not support PATCH');
       const operations = parseScimPatchRequest(request.body ?? null);
       if (context.mode === 'limited') checkLimitedPatch(schema, operations);
+      if (dovetail) checkDovetailPatch(schema, operations);
       const patched = store.patch(schema, id, operations, request.ifMatch);
       // RFC 7644 §3.5.2 allows 200 with the resource or 204; the limited mode takes the terse one.
       return context.mode === 'limited' ? { status: 204 } : resourceResponse(200, patched);
@@ -92,6 +109,7 @@ function create(context: ScimRouteContext, schema: ScimResourceSchema, body: Jso
   if (context.mode === 'limited' && schema === GROUP_SCHEMA && hasMembers) {
     throw ScimError.badRequest('invalidSyntax', 'This provider does not take members on create; add them by PATCH');
   }
+  if (context.dialect === 'dovetail') checkDovetailUser(schema, value);
   const created = context.store.create(schema, value);
   const response = resourceResponse(201, created);
   // RFC 7644 §3.3: the Location header of a 201 is the resource's meta.location.
@@ -104,6 +122,7 @@ function list(context: ScimRouteContext, schema: ScimResourceSchema, query: URLS
   if (filterText !== null) {
     const filter = parseScimFilter(filterText);
     if (context.mode === 'limited') checkLimitedFilter(schema, filter);
+    if (context.dialect === 'dovetail') checkDovetailFilter(schema, filter);
     predicate = compileScimFilter(filter, { schema, attributes: schema.attributes });
   }
   // RFC 7644 §3.4.2.4: startIndex is 1-based and "less than 1 SHALL be interpreted as 1"; a negative count

@@ -9,6 +9,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     token: { type: 'string', default: 'scim-test-token' },
     mode: { type: 'string', default: 'strict' },
+    dialect: { type: 'string' },
     'max-page-size': { type: 'string' },
   },
   allowPositionals: true,
@@ -16,12 +17,15 @@ const { values } = parseArgs({
 
 const mode = values.mode;
 if (mode !== 'strict' && mode !== 'limited') throw new Error(`--mode must be strict or limited, not ${mode}`);
+const dialect = values.dialect;
+if (dialect !== undefined && dialect !== 'dovetail') throw new Error(`--dialect must be dovetail, not ${dialect}`);
 const maxPageSize = values['max-page-size'] === undefined ? undefined : Number(values['max-page-size']);
 
 const server = new ScimTestServer({
   port: Number(values.port),
   token: values.token,
   mode,
+  ...(dialect === undefined ? {} : { dialect }),
   ...(maxPageSize === undefined ? {} : { maxPageSize }),
 });
 const baseUrl = await server.start();

@@ -12,7 +12,7 @@ import type { ScimGroupRecord, ScimSeedGroup, ScimSeedUser, ScimUserRecord } fro
 import { ScimRequestLog } from './scim-request-log.js';
 import type { ScimLoggedRequest, ScimRequestMatch } from './scim-request-log.js';
 import { routeScimRequest } from './scim-routes.js';
-import type { ScimProviderMode, ScimResponse } from './scim-routes.js';
+import type { ScimProviderDialect, ScimProviderMode, ScimResponse } from './scim-routes.js';
 import { ScimStore } from './scim-store.js';
 
 export interface ScimTestServerOptions {
@@ -20,6 +20,11 @@ export interface ScimTestServerOptions {
   readonly token?: string;
   /** Default `strict`. */
   readonly mode?: ScimProviderMode;
+  /**
+   * An app's own SCIM slice: `dovetail` behaves as Dovetail's documented API (filters on `userName`/`displayName`,
+   * group PATCH that only adds members by id, no group PUT/DELETE, `role` and the `workspaceAdmin` extension).
+   */
+  readonly dialect?: ScimProviderDialect;
   /** The most resources one list response holds (ServiceProviderConfig `filter.maxResults`); 50 strict, 10 limited. */
   readonly maxPageSize?: number;
   /** Default `/scim/v2`. */
@@ -43,7 +48,8 @@ export interface ScimTestServerOptions {
  * `groups()`; prepare state with `seedUser()` / `seedGroup()`.
  *
  * Not implemented (ignored or 404): sorting, `attributes`/`excludedAttributes`, `/.search`, `/Bulk`, `/Me`,
- * `/Schemas`, `/ResourceTypes`, schema extensions (an extension attribute is refused as unknown).
+ * `/Schemas`, `/ResourceTypes`, schema extensions other than the `dovetail` dialect's (an extension attribute is
+ * refused as unknown).
  */
 export class ScimTestServer {
   readonly token: string;
@@ -220,6 +226,7 @@ export class ScimTestServer {
           baseUrl: this.baseUrl,
           serviceProviderConfig: this.#options.serviceProviderConfig ?? true,
           patchSupported: this.#options.patch ?? true,
+          dialect: this.#options.dialect,
         },
         { method, path, query: url.searchParams, body, ifMatch: request.headers['if-match'] },
       );

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,9 @@ import { loadRegistry, loadSettings, selectConnection } from '../../../src/confi
 import { describeConnection } from '../../../src/config/describe-connection.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dirsync-registry-'));
+// The DESIGN example's `policy: { file: policies/acme.yaml }` is read and validated with the connection.
+mkdirSync(join(dir, 'policies'));
+writeFileSync(join(dir, 'policies', 'acme.yaml'), 'mapping: { userName: email }\n');
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });

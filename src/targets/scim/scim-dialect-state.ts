@@ -1,0 +1,47 @@
+import type { OpKind } from '../../core/planner/op.js';
+import { learnRefusal, resolveScimDialect, unsupportedReason } from './scim-dialect.js';
+import type { ScimDialect, ScimDialectLessons, ScimDialectSetting, ScimDialectWrite } from './scim-dialect.js';
+import type { ScimProviderCapabilities } from './scim-provider-capabilities.js';
+
+/**
+ * The dialect of one app as this process knows it: the connection's setting over `/ServiceProviderConfig` (read
+ * once), plus what the app's refusals taught since. The lessons last as long as the target (the process).
+ */
+export class ScimDialectState {
+  readonly #setting: ScimDialectSetting;
+  readonly #capabilities: ScimProviderCapabilities;
+  readonly #maxMembersPerPatch: number;
+  readonly #displayUrl: string;
+  #lessons: ScimDialectLessons = {};
+
+  constructor(
+    setting: ScimDialectSetting,
+    capabilities: ScimProviderCapabilities,
+    options: { readonly maxMembersPerPatch: number; readonly displayUrl: string },
+  ) {
+    this.#setting = setting;
+    this.#capabilities = capabilities;
+    this.#maxMembersPerPatch = options.maxMembersPerPatch;
+    this.#displayUrl = options.displayUrl;
+  }
+
+  async get(): Promise<ScimDialect> {
+    return resolveScimDialect({
+      setting: this.#setting,
+      capabilities: await this.#capabilities.get(),
+      lessons: this.#lessons,
+      maxMembersPerPatch: this.#maxMembersPerPatch,
+      displayUrl: this.#displayUrl,
+    });
+  }
+
+  async unsupported(kind: OpKind): Promise<string | null> {
+    return unsupportedReason(kind, await this.get());
+  }
+
+  /** The app refused the form `write` is sent in now (`answer`: its status and detail): move to the next one. */
+  async learn(write: ScimDialectWrite, answer: string): Promise<ScimDialect> {
+    this.#lessons = learnRefusal(await this.get(), this.#setting, this.#lessons, write, answer);
+    return this.get();
+  }
+}
