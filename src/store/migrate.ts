@@ -60,15 +60,21 @@ async function schemaOf(db: Kysely<Database>): Promise<{ current: string | null;
 }
 
 /**
- * Kysely's migrator introspects the tables of every schema it can see; another schema dropped in the middle of
- * that (another tenant, another app) fails it with `schema "…" does not exist`. That race is retried, a few times.
+ * Kysely's migrator introspects the tables of every schema it can see; another schema or table dropped in the
+ * middle of that (another tenant, another app) fails it with `schema "…" does not exist`, or `relation "….…" does
+ * not exist` (its introspection calls `pg_get_serial_sequence` by name for each column it listed a moment before).
+ * That race is retried, a few times.
  */
+/** Whether a migrator error is that race (another schema or its table gone mid-introspection). */
+export function isSchemaDropRace(error: unknown): boolean {
+  return error instanceof Error && /(schema|relation) "[^"]+" does not exist/.test(error.message);
+}
+
 async function retryingSchemaDrops<T>(work: () => Promise<T>, failed: (result: T) => unknown): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const result = await work();
     const error = failed(result);
-    if (attempt >= 5 || !(error instanceof Error) || !/schema "[^"]+" does not exist/.test(error.message))
-      return result;
+    if (attempt >= 5 || !isSchemaDropRace(error)) return result;
   }
 }
 

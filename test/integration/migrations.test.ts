@@ -1,5 +1,6 @@
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrateToLatest, pendingMigrations } from '../../src/store/migrate.js';
+import { isSchemaDropRace, migrateToLatest, pendingMigrations } from '../../src/store/migrate.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
 
 describe.each(DIALECTS)('migrations on %s', (dialect) => {
@@ -55,4 +56,42 @@ describe('migrations on a PostgreSQL schema that does not exist yet', () => {
       await neighbour.destroy();
     }
   });
+});
+
+describe('migrations while other schemas come and go (PostgreSQL)', () => {
+  it('recognises both texts of the race, and nothing else', () => {
+    expect(isSchemaDropRace(new Error('schema "t_a_1" does not exist'))).toBe(true);
+    expect(isSchemaDropRace(new Error('relation "t_db_faults_e2e_1.held_plans" does not exist'))).toBe(true);
+    expect(isSchemaDropRace(new Error('permission denied for schema public'))).toBe(false);
+    expect(isSchemaDropRace('relation "x" does not exist')).toBe(false);
+  });
+
+  it('the start-up check and migrate survive tables of other schemas dropped while Kysely introspects', async () => {
+    // Regression (seen in the suite): `relation "t_other.held_plans" does not exist` from Kysely's introspection
+    // of every schema, failing a sync that had nothing to do with the dropped schema. The window is one statement
+    // wide, so this churn hits it only now and then; `isSchemaDropRace` pins the error texts exactly.
+    const database = await createTestDatabase('postgres', 'migrations_churn');
+    const churn = await createTestDatabase('postgres', 'migrations_churner');
+    let stop = false;
+    const churner = (async () => {
+      for (let round = 0; !stop; round++) {
+        const schema = `t_churn_${process.pid}_${round % 3}`;
+        await sql.raw(`create schema if not exists ${schema}`).execute(churn.db);
+        for (let t = 0; t < 20; t++)
+          await sql.raw(`create table ${schema}.t${t} (id serial, v text)`).execute(churn.db);
+        await sql.raw(`drop schema ${schema} cascade`).execute(churn.db);
+      }
+    })();
+    try {
+      for (let i = 0; i < 30; i++) {
+        expect(await pendingMigrations(database.db)).toEqual([]);
+        expect((await migrateToLatest(database.db)).error).toBeUndefined();
+      }
+    } finally {
+      stop = true;
+      await churner;
+      await database.destroy();
+      await churn.destroy();
+    }
+  }, 120_000);
 });

@@ -53,11 +53,12 @@ export async function createTestDatabase(dialect: 'sqlite' | 'postgres', label: 
   }
   const db = createDb(parseDatabaseUrl(url));
   // Kysely's migrator introspects the tables of every schema it can see; a test file running beside this one
-  // may drop its own schema in the middle of that ("schema … does not exist"). Only that race is retried.
+  // may drop its own schema in the middle of that ("schema … does not exist", "relation t_….… does not exist"). Only
+  // that race is retried.
   for (let attempt = 1; ; attempt++) {
     const { error } = await migrateToLatest(db);
     if (!error) break;
-    const racing = error instanceof Error && /schema "t_[^"]*" does not exist/.test(error.message);
+    const racing = error instanceof Error && /(schema "t_[^"]*"|relation "t_[^"]*") does not exist/.test(error.message);
     if (!racing || attempt === 5) throw error instanceof Error ? error : new Error('migration failed');
   }
   return {
