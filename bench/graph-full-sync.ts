@@ -47,7 +47,7 @@ interface TenantShape {
 /**
  * Users: ~5% disabled, ~8% guests (`#EXT#` UPNs), ~10% without `mail` (a primary SMTP: proxy address, otherMails,
  * or nothing). Groups: five big ones (all staff, two halves, two quarters) and the rest small, each user in 1–3 of those;
- * a few nested groups (ignored by dirsync, but Graph sends them).
+ * a few nested groups (kept as members; flattened when the policy says `nestedGroups: flatten`).
  */
 function buildTenant(d: GraphDirectoryStore, users: number, groups: number): TenantShape {
   const random = prng(20_000);

@@ -1,10 +1,11 @@
+import { userAttributesUsedBy } from './core/policy/user-attributes-used.js';
 import type { Kysely } from 'kysely';
 import type { DirectoryConnector } from '../connectors/directory-connector.js';
 import { SandboxConnector } from '../connectors/sandbox/sandbox-connector.js';
 import type { Clock } from './clock.js';
 import { errorText } from './error-text.js';
 import { ConfigError } from './config/config-error.js';
-import type { ConnectionConfig, IdpConfig } from './config/connection-config.js';
+import type { ConnectionConfig } from './config/connection-config.js';
 import type { ServiceConfig } from './config/service-config.js';
 import { SmtpMailer } from './invites/smtp-mailer.js';
 import type { Log } from './logger.js';
@@ -92,7 +93,7 @@ export async function createConnectionRuntime(
   deps: RuntimeDeps,
 ): Promise<ConnectionRuntime> {
   const log = deps.log;
-  const connector = await createConnector(connection.idp, deps.hooks?.onIdpRequest);
+  const connector = await createConnector(connection, deps.hooks?.onIdpRequest);
   const target = createTarget(connection, deps.clock, deps.hooks?.onTargetResponse);
   const invites =
     deps.invites === false ? null : createInviteSender(connection, log.child({ connection: connection.id }));
@@ -107,6 +108,7 @@ export async function createConnectionRuntime(
           guards: connection.guards,
           maxSourceDrop: connection.maxSourceDrop,
           maxOpAttempts: connection.maxOpAttempts,
+          policy: connection.policy,
           fullReadIntervalMs: connection.idp.kind === 'okta' ? connection.idp.okta.fullSyncIntervalMs : null,
           leaseMs: deps.service.leaseMs,
         },
@@ -121,7 +123,11 @@ export async function createConnectionRuntime(
 /**
  * The IdP SDKs are loaded only for the IdP in use: importing the Okta SDK alone costs ~0.6 s of every CLI start.
  */
-async function createConnector(idp: IdpConfig, onRequest?: RuntimeHooks['onIdpRequest']): Promise<DirectoryConnector> {
+async function createConnector(
+  connection: ConnectionConfig,
+  onRequest?: RuntimeHooks['onIdpRequest'],
+): Promise<DirectoryConnector> {
+  const idp = connection.idp;
   switch (idp.kind) {
     case 'sandbox':
       return new SandboxConnector(idp.file);
@@ -131,7 +137,10 @@ async function createConnector(idp: IdpConfig, onRequest?: RuntimeHooks['onIdpRe
     }
     case 'graph': {
       const { GraphConnector } = await import('../connectors/graph/graph-connector.js');
-      return new GraphConnector(idp.graph, onRequest ? { onRequest } : {});
+      // Graph returns only the properties asked for: those the policy's rules and mappings read are asked for too
+      // (the connector drops the ones it selects anyway; a name Graph does not know fails the read, naming it).
+      const extraUserProperties = userAttributesUsedBy(connection.policy);
+      return new GraphConnector(idp.graph, { extraUserProperties, ...(onRequest ? { onRequest } : {}) });
     }
   }
 }

@@ -18,11 +18,18 @@ export interface GraphConfig {
   readonly authorityHost: string;
   /** E.g. `https://graph.microsoft.com/v1.0`, without a trailing slash. */
   readonly graphBaseUrl: string;
+  /**
+   * `GRAPH_SERVICE_PRINCIPAL_ID`: the Object ID of the enterprise application (its service principal) whose assigned
+   * users and groups are the directory; absent: every user and group of the tenant.
+   */
+  readonly servicePrincipalId?: string;
 }
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Reads `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` or `AZURE_CLIENT_CERTIFICATE_PATH`,
- * `AZURE_AUTHORITY_HOST` and `GRAPH_BASE_URL`. Throws one `ConnectorError('config')` naming every missing or
+ * `AZURE_AUTHORITY_HOST`, `GRAPH_BASE_URL` and the optional `GRAPH_SERVICE_PRINCIPAL_ID`. Throws one `ConnectorError('config')` naming every missing or
  * malformed variable; values of secrets never appear in it.
  */
 export function parseGraphConfig(env: NodeJS.ProcessEnv): GraphConfig {
@@ -41,6 +48,13 @@ export function parseGraphConfig(env: NodeJS.ProcessEnv): GraphConfig {
   }
   const authorityHost = httpsUrl(env, 'AZURE_AUTHORITY_HOST', PUBLIC_CLOUD_AUTHORITY, problems, 'origin');
   const graphBaseUrl = httpsUrl(env, 'GRAPH_BASE_URL', DEFAULT_GRAPH_BASE_URL, problems, 'versioned');
+  const servicePrincipalId = optional(env, 'GRAPH_SERVICE_PRINCIPAL_ID');
+  if (servicePrincipalId !== undefined && !GUID.test(servicePrincipalId)) {
+    problems.push(
+      "GRAPH_SERVICE_PRINCIPAL_ID must be the enterprise application's Object ID, a GUID (Entra admin center → " +
+        'Enterprise applications → the app → Overview → Object ID)',
+    );
+  }
   if (problems.length > 0 || tenantId === undefined || clientId === undefined) {
     throw new ConnectorError('config', `Microsoft Graph configuration: ${problems.join('; ')}`);
   }
@@ -48,7 +62,14 @@ export function parseGraphConfig(env: NodeJS.ProcessEnv): GraphConfig {
     certificatePath === undefined
       ? { kind: 'secret', clientSecret: secret ?? '' }
       : { kind: 'certificate', certificatePath };
-  return Object.freeze({ tenantId, clientId, credential, authorityHost, graphBaseUrl });
+  return Object.freeze({
+    tenantId,
+    clientId,
+    credential,
+    authorityHost,
+    graphBaseUrl,
+    ...(servicePrincipalId === undefined ? {} : { servicePrincipalId }),
+  });
 }
 
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {

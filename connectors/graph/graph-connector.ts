@@ -1,24 +1,20 @@
 import type { DirectoryChange, DirectoryPage } from '../../src/core/model/directory-change.js';
 import { ConnectorError } from '../connector-error.js';
 import type { DirectoryConnector, ReadRequest, ReadResult } from '../directory-connector.js';
+import { GraphAppAssignmentReader } from './graph-app-assignment-reader.js';
 import type { GraphConfig } from './graph-config.js';
-import { decodeGraphCursor, encodeGraphCursor } from './graph-cursor.js';
+import { decodeGraphCursor, encodeAppScopedCursor, encodeGraphCursor } from './graph-cursor.js';
 import type { GraphCursor } from './graph-cursor.js';
+import { GraphDeltaEntries } from './graph-delta-entries.js';
 import { graphDeltaPages } from './graph-delta-pages.js';
-import { diagnoseAuthority } from './graph-authority-diagnosis.js';
-import { graphFailure, isGraphSyncReset } from './graph-failure.js';
+import { graphStatusOf, isGraphSyncReset } from './graph-failure.js';
 import { graphLink } from './graph-link.js';
 import type { GraphHttp, GraphRequestEvent } from './graph-http.js';
+import { graphReadFailure } from './graph-read-failure.js';
 import { createGraphSdkHttp } from './graph-sdk-http.js';
-import { graphGroupChanges, graphInvalidEntryChange, graphUserChange, isCompleteGraphUser } from './graph-to-model.js';
-import {
-  GROUP_SELECT,
-  USER_SELECT,
-  graphGroupEntrySchema,
-  graphUserEntrySchema,
-  graphUserSchema,
-} from './graph-wire.js';
-import type { GraphUserEntry } from './graph-wire.js';
+import { graphSelection } from './graph-selection.js';
+import type { GraphSelection } from './graph-selection.js';
+import { USER_SELECT } from './graph-wire.js';
 
 /** Most changes in one yielded page. */
 export const GRAPH_PAGE_CHANGES = 200;
@@ -28,10 +24,18 @@ const DEFAULT_MAX_PAGE_SIZE = 999;
 export interface GraphConnectorOptions {
   /** Called after every HTTP attempt to Graph (retries included), e.g. for metrics. */
   readonly onRequest?: (event: GraphRequestEvent) => void;
-  /** `Prefer: odata.maxpagesize`; default 999 (tests use small pages to exercise paging). */
+  /** `Prefer: odata.maxpagesize` and `$top` of lists; default 999 (tests use small pages to exercise paging). */
   readonly maxPageSize?: number;
   /** Retries of the client's retry middleware for 429/503/504; default 3. */
   readonly maxRetries?: number;
+  /**
+   * User properties to select besides `USER_SELECT`, for the policy's rules and mappings: e.g. directory extension
+   * attributes `extension_<application id without dashes>_<name>`. Each reaches `DirectoryUser.attributes` under its
+   * Graph name (an extension a user has no value for is absent). Names must be Graph property names
+   * (`^[A-Za-z][A-Za-z0-9_]*$`), else the constructor throws `ConnectorError('config')`. Changing the set makes the
+   * next read a full round. Default none.
+   */
+  readonly extraUserProperties?: readonly string[];
   /** Replaces the SDK client (unit tests). */
   readonly http?: GraphHttp;
 }
@@ -43,12 +47,16 @@ class SyncReset extends Error {}
 /**
  * Microsoft Graph (Entra ID) by delta query: `users/delta` and `groups/delta` (DESIGN "Connectors → Microsoft Graph").
  *
- * - No cursor, an unusable one, or `request.full`: a full round of both queries, streamed; `{ full: true }`.
+ * - No cursor, an unusable one, one read with another selection of properties, or `request.full`: a full round of
+ *   both queries, streamed; `{ full: true }`.
  * - A cursor (the two delta links): a later round of both, buffered in memory until both completed and then
  *   yielded; `{ full: false }`. A 410 Gone (or 400 `syncStateNotFound`) on either discards it and a full round runs
  *   instead, so no half round is ever reported or stored.
- * - A user entry that carries only its changed properties is completed by `GET /users/{id}?$select=…` (the emulator,
- *   like Graph for new objects, sends whole objects, so this costs nothing there).
+ * - A user or group entry that carries only its changed properties is completed by `GET /users/{id}` or
+ *   `GET /groups/{id}` (`GraphDeltaEntries`; the emulator, like Graph for new objects, sends whole objects).
+ * - Group members are users and nested groups (by id); other directory objects are left out.
+ * - With `GRAPH_SERVICE_PRINCIPAL_ID`, every read is a full read of the enterprise application's assigned users and
+ *   groups instead (`GraphAppAssignmentReader`); `{ full: true }` with a cursor that is no delta cursor.
  * - The cursor moves only in the returned result, after both rounds completed.
  */
 export class GraphConnector implements DirectoryConnector {
@@ -57,32 +65,58 @@ export class GraphConnector implements DirectoryConnector {
   readonly #config: GraphConfig;
   readonly #http: GraphHttp;
   readonly #headers: Readonly<Record<string, string>>;
+  readonly #pageSize: number;
+  readonly #selection: GraphSelection;
+  readonly #extraUserProperties: readonly string[];
+  readonly #entries: GraphDeltaEntries;
 
   constructor(config: GraphConfig, options: GraphConnectorOptions = {}) {
     this.#config = config;
-    this.source = `Microsoft Graph tenant ${config.tenantId} at ${new URL(config.graphBaseUrl).host}`;
+    this.#selection = graphSelection(options.extraUserProperties);
+    this.#extraUserProperties = this.#selection.user.slice(USER_SELECT.length);
+    const scope = config.servicePrincipalId === undefined ? '' : `, enterprise app ${config.servicePrincipalId}`;
+    this.source = `Microsoft Graph tenant ${config.tenantId} at ${new URL(config.graphBaseUrl).host}${scope}`;
     const sdkOptions = {
       ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
       ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
     };
     this.#http = options.http ?? createGraphSdkHttp(config, sdkOptions);
-    this.#headers = { Prefer: `odata.maxpagesize=${options.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE}` };
+    this.#pageSize = options.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE;
+    this.#headers = { Prefer: `odata.maxpagesize=${this.#pageSize}` };
+    this.#entries = new GraphDeltaEntries({
+      http: this.#http,
+      selection: this.#selection,
+      failure: (error, what) => this.#failure(error, what),
+    });
   }
 
   async *read(request: ReadRequest): AsyncGenerator<DirectoryPage, ReadResult, undefined> {
+    const servicePrincipalId = this.#config.servicePrincipalId;
+    if (servicePrincipalId !== undefined) {
+      const reader = new GraphAppAssignmentReader({
+        http: this.#http,
+        config: this.#config,
+        servicePrincipalId,
+        selection: this.#selection,
+        pageSize: this.#pageSize,
+      });
+      for await (const changes of reader.read(request.signal)) yield* chunk(changes);
+      return { full: true, cursor: encodeAppScopedCursor(servicePrincipalId) };
+    }
     const stored = request.full ? null : decodeGraphCursor(request.cursor);
     // A stored delta link on another origin (GRAPH_BASE_URL changed, or the row was altered) is never followed:
-    // the token would go with it. Like a cursor that is not ours, it gives way to a full round.
-    if (stored !== null && this.#onGraphOrigin(stored)) {
+    // the token would go with it. Like a cursor that is not ours, it gives way to a full round. So does one whose
+    // links select other properties: they would keep answering with those.
+    if (stored !== null && this.#onGraphOrigin(stored) && stored.select === this.#selection.fingerprint) {
       const later = await this.#laterRound(stored, request.signal);
       if (later !== undefined) {
-        for (const page of chunk(later.changes)) yield page;
+        yield* chunk(later.changes);
         return { full: false, cursor: encodeGraphCursor(later.cursor) };
       }
     }
     const users = yield* this.#fullRound('users', request.signal);
     const groups = yield* this.#fullRound('groups', request.signal);
-    return { full: true, cursor: encodeGraphCursor({ users, groups }) };
+    return { full: true, cursor: encodeGraphCursor({ users, groups, select: this.#selection.fingerprint }) };
   }
 
   #onGraphOrigin(cursor: GraphCursor): boolean {
@@ -98,9 +132,9 @@ export class GraphConnector implements DirectoryConnector {
   ): Promise<{ changes: DirectoryChange[]; cursor: GraphCursor } | undefined> {
     const changes: DirectoryChange[] = [];
     try {
-      const users = await this.#collect('users', cursor.users, 'delta', changes, signal);
-      const groups = await this.#collect('groups', cursor.groups, 'delta', changes, signal);
-      return { changes, cursor: { users, groups } };
+      const users = await this.#collect('users', cursor.users, changes, signal);
+      const groups = await this.#collect('groups', cursor.groups, changes, signal);
+      return { changes, cursor: { users, groups, select: this.#selection.fingerprint } };
     } catch (error) {
       if (error instanceof SyncReset) return undefined;
       throw error;
@@ -110,11 +144,10 @@ export class GraphConnector implements DirectoryConnector {
   async #collect(
     resource: Resource,
     url: string,
-    round: 'full' | 'delta',
     into: DirectoryChange[],
     signal: AbortSignal | undefined,
   ): Promise<string> {
-    const pages = this.#rounds(resource, url, round, signal);
+    const pages = this.#rounds(resource, url, 'delta', signal);
     for (;;) {
       const next = await pages.next();
       if (next.done === true) return next.value;
@@ -126,12 +159,12 @@ export class GraphConnector implements DirectoryConnector {
     resource: Resource,
     signal: AbortSignal | undefined,
   ): AsyncGenerator<DirectoryPage, string, undefined> {
-    const select = (resource === 'users' ? USER_SELECT : GROUP_SELECT).join(',');
+    const select = (resource === 'users' ? this.#selection.user : this.#selection.group).join(',');
     const pages = this.#rounds(resource, `/${resource}/delta?$select=${select}`, 'full', signal);
     for (;;) {
       const next = await pages.next();
       if (next.done === true) return next.value;
-      for (const page of chunk(next.value)) yield page;
+      yield* chunk(next.value);
     }
   }
 
@@ -153,7 +186,9 @@ export class GraphConnector implements DirectoryConnector {
       for (;;) {
         const next = await pages.next();
         if (next.done === true) return next.value;
-        yield resource === 'users' ? await this.#userChanges(next.value, signal) : groupChanges(next.value, round);
+        yield resource === 'users'
+          ? await this.#entries.users(next.value, round, signal)
+          : await this.#entries.groups(next.value, round, signal);
       }
     } catch (error) {
       if (round === 'delta' && isGraphSyncReset(error)) throw new SyncReset();
@@ -170,63 +205,26 @@ export class GraphConnector implements DirectoryConnector {
     }
   }
 
-  /** Each entry on its own: one Graph sends malformed is isolated (or counted), the rest of the page is read. */
-  async #userChanges(values: readonly unknown[], signal: AbortSignal | undefined): Promise<DirectoryChange[]> {
-    const changes: DirectoryChange[] = [];
-    for (const value of values) {
-      const parsed = graphUserEntrySchema.safeParse(value);
-      if (!parsed.success) {
-        changes.push(graphInvalidEntryChange('user', value, parsed.error));
-        continue;
-      }
-      const entry = parsed.data;
-      if (entry['@removed'] !== undefined) {
-        changes.push({ type: 'user.deleted', id: entry.id });
-        continue;
-      }
-      const change = isCompleteGraphUser(entry) ? graphUserChange(entry) : await this.#fetchUser(entry, signal);
-      if (change !== undefined) changes.push(change);
-    }
-    return changes;
-  }
-
-  /**
-   * The whole user behind a partial delta entry, as a change; undefined when it was deleted since (the next round
-   * says so); isolated when Graph answers it malformed.
-   */
-  async #fetchUser(entry: GraphUserEntry, signal: AbortSignal | undefined): Promise<DirectoryChange | undefined> {
-    signal?.throwIfAborted();
-    let body: unknown;
-    try {
-      body = await this.#http.get(`/users/${encodeURIComponent(entry.id)}?$select=${USER_SELECT.join(',')}`);
-    } catch (error) {
-      if (Reflect.get(error instanceof Error ? error : {}, 'statusCode') === 404) return undefined;
-      throw await this.#failure(error, 'users/{id}');
-    }
-    const user = graphUserSchema.safeParse(body);
-    if (user.success) return graphUserChange(user.data);
-    // Named by the id the delta entry carried: the answer may not carry a usable one.
-    return graphInvalidEntryChange('user', { id: entry.id }, user.error);
-  }
-
   async #failure(error: unknown, what: string): Promise<ConnectorError> {
-    const { tenantId, clientId, authorityHost } = this.#config;
-    const context = { tenantId, clientId, authorityHost, what };
-    if (error instanceof Error && error.message.includes('endpoints_resolution_error')) {
-      const entra = await diagnoseAuthority(authorityHost, tenantId);
-      return graphFailure(entra === undefined ? error : new Error(entra, { cause: error }), context);
+    const failure = await graphReadFailure(error, this.#config, what);
+    // Graph refuses a `$select` naming a property it does not know (an extra property misspelled, or a directory
+    // extension of an application the tenant has not consented to) with 400 "Could not find a property…".
+    if (
+      this.#extraUserProperties.length > 0 &&
+      what.startsWith('users') &&
+      graphStatusOf(error) === 400 &&
+      /property/i.test(failure.message)
+    ) {
+      return new ConnectorError(
+        'config',
+        `Microsoft Graph refused the user properties dirsync selects: check the extra user properties ` +
+          `(${this.#extraUserProperties.join(', ')}); a directory extension is named ` +
+          `extension_<application id without dashes>_<name>. Graph said: ${failure.message}`,
+        { cause: error },
+      );
     }
-    return graphFailure(error, context);
+    return failure;
   }
-}
-
-function groupChanges(values: readonly unknown[], round: 'full' | 'delta'): DirectoryChange[] {
-  return values.flatMap((value) => {
-    const parsed = graphGroupEntrySchema.safeParse(value);
-    return parsed.success
-      ? graphGroupChanges(parsed.data, round)
-      : [graphInvalidEntryChange('group', value, parsed.error)];
-  });
 }
 
 function* chunk(changes: readonly DirectoryChange[]): Generator<DirectoryPage> {

@@ -1,6 +1,6 @@
 import { ConnectorError } from '../connector-error.js';
 import type { GraphHttp } from './graph-http.js';
-import { graphLink } from './graph-link.js';
+import { checkedGraphLink } from './graph-link.js';
 import { graphDeltaPageSchema } from './graph-wire.js';
 
 export interface GraphDeltaPagesOptions {
@@ -63,21 +63,5 @@ export async function* graphDeltaPages(
 }
 
 function checkOrigin(link: string | undefined, name: string, options: GraphDeltaPagesOptions): void {
-  if (link === undefined) return;
-  const origin = new URL(options.graphBaseUrl).origin;
-  const target = graphLink(link, options.graphBaseUrl);
-  if (target === undefined) {
-    throw new ConnectorError(
-      'bad_response',
-      `Microsoft Graph ${options.what} answered a page with an unreadable ${name}`,
-    );
-  }
-  if (target.origin !== origin) {
-    throw new ConnectorError(
-      'bad_response',
-      `Microsoft Graph ${options.what} answered a page whose ${name} points at ${target.shown}, another origin than ` +
-        `GRAPH_BASE_URL (${origin}): dirsync sends the Graph token to no other origin, so the read stops and changes ` +
-        'nothing; check that GRAPH_BASE_URL is the URL the API answers on',
-    );
-  }
+  if (link !== undefined) checkedGraphLink(link, name, options.what, options.graphBaseUrl);
 }

@@ -7,10 +7,18 @@ export interface GraphFailureContext {
   readonly authorityHost: string;
   /** What was being read, e.g. `users/delta`. */
   readonly what: string;
+  /** The application permissions this read needs, named on a 403; default `REQUIRED_PERMISSIONS`. */
+  readonly permissions?: readonly string[];
 }
 
 /** The application permissions dirsync needs (admin-consented): read users, and read group memberships. */
 export const REQUIRED_PERMISSIONS = ['User.Read.All', 'GroupMember.Read.All'] as const;
+
+/**
+ * The permission `GET /servicePrincipals/{id}/appRoleAssignedTo` needs besides, when GRAPH_SERVICE_PRINCIPAL_ID scopes
+ * the read to an enterprise application (least privileged, serviceprincipal-list-approleassignedto).
+ */
+export const APP_ASSIGNMENTS_PERMISSION = 'Application.Read.All';
 
 const SYNC_RESET_CODES = new Set(['syncstatenotfound', 'resyncrequired', 'syncstateinvalid']);
 
@@ -32,6 +40,11 @@ export function isGraphSyncReset(error: unknown): boolean {
   return facts.status === 400 && facts.code !== undefined && SYNC_RESET_CODES.has(facts.code.toLowerCase());
 }
 
+/** The HTTP status Graph answered with, if `error` is an answer of Graph (the SDK's `GraphError`). */
+export function graphStatusOf(error: unknown): number | undefined {
+  return factsOf(error).status;
+}
+
 /** Maps what the SDKs throw to a one-line `ConnectorError` that names what the operator should change. */
 export function graphFailure(error: unknown, context: GraphFailureContext): ConnectorError {
   if (error instanceof ConnectorError) return error;
@@ -40,11 +53,12 @@ export function graphFailure(error: unknown, context: GraphFailureContext): Conn
   const entra = /AADSTS(\d+):?\s*([^\r\n]*)/.exec(facts.message);
   if (entra !== null) return new ConnectorError('auth', entraMessage(entra[1] ?? '', entra[2] ?? '', context), options);
   if (facts.status === 403 || facts.code === 'Authorization_RequestDenied') {
+    const permissions = context.permissions ?? REQUIRED_PERMISSIONS;
     return new ConnectorError(
       'auth',
-      `Microsoft Graph denied ${context.what} to AZURE_CLIENT_ID=${context.clientId}: grant it the application permissions ` +
-        `${REQUIRED_PERMISSIONS.join(' and ')} (Microsoft Graph, type Application) and grant admin consent in tenant ` +
-        `${context.tenantId} (${facts.code ?? 'Forbidden'})`,
+      `Microsoft Graph denied ${context.what} to AZURE_CLIENT_ID=${context.clientId}: grant it the application ` +
+        `${permissions.length === 1 ? 'permission' : 'permissions'} ${permissions.join(' and ')} (Microsoft Graph, ` +
+        `type Application) and grant admin consent in tenant ${context.tenantId} (${facts.code ?? 'Forbidden'})`,
       options,
     );
   }

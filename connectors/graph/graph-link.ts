@@ -1,3 +1,5 @@
+import { ConnectorError } from '../connector-error.js';
+
 /** A URL the Graph client would request, as dirsync judges and shows it. */
 export interface GraphLink {
   /** The absolute URL. */
@@ -19,4 +21,26 @@ export function graphLink(link: string, base: string): GraphLink | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A paging link Graph answered (`@odata.nextLink`, `@odata.deltaLink`), refused unless it is on GRAPH_BASE_URL's
+ * origin: the token would follow it (and a delta link is where the next round starts). `what` names the request for
+ * the message, e.g. `users/delta`.
+ */
+export function checkedGraphLink(link: string, name: string, what: string, graphBaseUrl: string): GraphLink {
+  const origin = new URL(graphBaseUrl).origin;
+  const target = graphLink(link, graphBaseUrl);
+  if (target === undefined) {
+    throw new ConnectorError('bad_response', `Microsoft Graph ${what} answered a page with an unreadable ${name}`);
+  }
+  if (target.origin !== origin) {
+    throw new ConnectorError(
+      'bad_response',
+      `Microsoft Graph ${what} answered a page whose ${name} points at ${target.shown}, another origin than ` +
+        `GRAPH_BASE_URL (${origin}): dirsync sends the Graph token to no other origin, so the read stops and changes ` +
+        'nothing; check that GRAPH_BASE_URL is the URL the API answers on',
+    );
+  }
+  return target;
 }

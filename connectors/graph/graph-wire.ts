@@ -5,7 +5,12 @@ import { z } from 'zod';
  * https://learn.microsoft.com/graph/api/group-delta). Objects are loose: Graph may add properties.
  */
 
-/** The properties of `users/delta` the mapping needs (`graphUserToDirectoryUser`). */
+/**
+ * The user properties dirsync selects: those the mapping reads (`graphUserToDirectoryUser`), then those admins write
+ * policy rules and mappings on. All are stored in Entra itself, so `users/delta` selects and tracks them (properties
+ * kept elsewhere, like `skills` in SharePoint, are not: delta-query-overview, "Limitations"). Graph answers each one,
+ * `null` or `[]` when unset.
+ */
 export const USER_SELECT = [
   'id',
   'userPrincipalName',
@@ -16,9 +21,39 @@ export const USER_SELECT = [
   'surname',
   'displayName',
   'accountEnabled',
+  'userType',
+  'department',
+  'jobTitle',
+  'companyName',
+  'employeeId',
+  'employeeType',
+  'officeLocation',
+  'city',
+  'state',
+  'country',
+  'usageLocation',
+  'preferredLanguage',
+  'mobilePhone',
+  'businessPhones',
+  'onPremisesSamAccountName',
 ] as const;
 
-export const GROUP_SELECT = ['id', 'displayName', 'members'] as const;
+/** The group properties dirsync selects (`members` is the navigation property `groups/delta` tracks members by). */
+export const GROUP_SELECT = [
+  'id',
+  'displayName',
+  'description',
+  'mail',
+  'mailEnabled',
+  'securityEnabled',
+  'groupTypes',
+  'members',
+] as const;
+
+/** The group properties of `GROUP_SELECT` (all but `id` and `members`): a whole group carries every one. */
+export const GROUP_PROPERTIES = GROUP_SELECT.filter(
+  (name): name is Exclude<(typeof GROUP_SELECT)[number], 'id' | 'members'> => name !== 'id' && name !== 'members',
+);
 
 const removedSchema = z.looseObject({ reason: z.string().optional() });
 const nullableStrings = z.array(z.string()).nullable().optional();
@@ -68,3 +103,22 @@ export type GraphDeltaPage = z.infer<typeof graphDeltaPageSchema>;
 
 /** `GET /users/{id}?$select=…`: the complete user, when a delta entry carried only its changed properties. */
 export const graphUserSchema = graphUserEntrySchema.extend({ userPrincipalName: z.string().min(1) });
+
+/** A page of a plain list (`members`, `appRoleAssignedTo`, `users?$filter=…`): `@odata.nextLink` on all but the last. */
+export const graphListPageSchema = z.looseObject({
+  value: z.array(z.unknown()),
+  '@odata.nextLink': z.string().min(1).optional(),
+});
+
+/**
+ * One `appRoleAssignment` of `GET /servicePrincipals/{id}/appRoleAssignedTo`
+ * (https://learn.microsoft.com/graph/api/resources/approleassignment): who (`principalId`, of `principalType`
+ * `User`, `Group` or `ServicePrincipal`) holds which app role (`appRoleId`) of the enterprise application.
+ */
+export const graphAppRoleAssignmentSchema = z.looseObject({
+  principalId: z.string().min(1),
+  principalType: z.string(),
+  principalDisplayName: z.string().nullable().optional(),
+  appRoleId: z.string().optional(),
+});
+export type GraphAppRoleAssignment = z.infer<typeof graphAppRoleAssignmentSchema>;

@@ -1,6 +1,7 @@
 import type { DirectoryChange } from '../../src/core/model/directory-change.js';
 import type { DirectoryGroup } from '../../src/core/model/directory-group.js';
 import type { DirectoryUser } from '../../src/core/model/directory-user.js';
+import { idpAttributesOf } from '../../src/core/mapping/idp-attributes.js';
 import { oktaUserToDirectoryUser } from '../../src/core/mapping/okta-user-mapping.js';
 import type { OktaInvalidItem } from './okta-items.js';
 import type { OktaGroup, OktaLogEvent, OktaUser } from './okta-wire.js';
@@ -9,12 +10,18 @@ import type { OktaGroup, OktaLogEvent, OktaUser } from './okta-wire.js';
 export const OKTA_USER_DELETED_EVENT = 'user.lifecycle.delete.initiated';
 export const OKTA_GROUP_DELETED_EVENT = 'group.lifecycle.delete';
 
+/** The user, with every attribute of its profile (custom ones included) by its profile name, for the policy. */
 export function oktaUserToModel(user: OktaUser): DirectoryUser {
-  return oktaUserToDirectoryUser(user);
+  return { ...oktaUserToDirectoryUser(user), attributes: idpAttributesOf(user.profile) };
 }
 
 export function oktaGroupToModel(group: OktaGroup): DirectoryGroup {
-  return { id: group.id, displayName: group.profile.name, builtIn: group.type === 'BUILT_IN' };
+  return {
+    id: group.id,
+    displayName: group.profile.name,
+    builtIn: group.type === 'BUILT_IN',
+    attributes: { ...idpAttributesOf(group.profile), type: group.type },
+  };
 }
 
 /** `user.deleted` / `group.deleted` for a deletion event; nothing for other events or targets. */

@@ -10,7 +10,8 @@ export const oktaUserSchema = z.object({
   id: z.string().min(1),
   status: z.enum(OKTA_USER_STATUSES),
   lastUpdated: optionalText,
-  profile: z.object({
+  // Loose: custom profile attributes (`department`, `costCenter`, an admin's own) are kept for the policy.
+  profile: z.looseObject({
     login: z.string().min(1),
     email: optionalText,
     firstName: optionalText,
@@ -26,7 +27,7 @@ export const oktaGroupSchema = z.object({
   type: z.string(),
   lastUpdated: optionalText,
   lastMembershipUpdated: optionalText,
-  profile: z.object({ name: z.string() }),
+  profile: z.looseObject({ name: z.string() }),
 });
 export type OktaGroup = z.infer<typeof oktaGroupSchema>;
 

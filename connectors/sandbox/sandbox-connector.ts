@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { DirectoryChange, DirectoryPage } from '../../src/core/model/directory-change.js';
 import type { DirectoryUser } from '../../src/core/model/directory-user.js';
+import { idpAttributesOf } from '../../src/core/mapping/idp-attributes.js';
 import { oktaUserToDirectoryUser } from '../../src/core/mapping/okta-user-mapping.js';
 import { ConnectorError } from '../connector-error.js';
 import type { DirectoryConnector, ReadRequest, ReadResult } from '../directory-connector.js';
@@ -55,7 +56,12 @@ export class SandboxConnector implements DirectoryConnector {
     const users: DirectoryChange[] = directory.users.map((user) => ({ type: 'user', user: toDirectoryUser(user) }));
     const groups: DirectoryChange[] = directory.groups.map((group) => ({
       type: 'group',
-      group: { id: group.id, displayName: group.displayName, builtIn: group.type === 'BUILT_IN' },
+      group: {
+        id: group.id,
+        displayName: group.displayName,
+        builtIn: group.type === 'BUILT_IN',
+        ...(group.attributes === undefined ? {} : { attributes: idpAttributesOf(group.attributes) }),
+      },
     }));
     const members: DirectoryChange[] = directory.groups.map((group) => ({
       type: 'members.replace',
@@ -98,7 +104,7 @@ export class SandboxConnector implements DirectoryConnector {
 }
 
 function toDirectoryUser(user: SandboxUser): DirectoryUser {
-  return oktaUserToDirectoryUser({
+  const mapped = oktaUserToDirectoryUser({
     id: user.id,
     status: user.status,
     profile: {
@@ -109,4 +115,5 @@ function toDirectoryUser(user: SandboxUser): DirectoryUser {
       displayName: user.displayName,
     },
   });
+  return user.attributes === undefined ? mapped : { ...mapped, attributes: idpAttributesOf(user.attributes) };
 }

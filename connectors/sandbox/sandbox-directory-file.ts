@@ -3,6 +3,9 @@ import { OKTA_USER_STATUSES } from '../../src/core/mapping/okta-user-mapping.js'
 import { ConnectorError } from '../connector-error.js';
 
 const nonBlank = z.string().trim().min(1, 'must not be empty');
+const attributeScalar = z.union([z.string(), z.number(), z.boolean()]);
+/** Further IdP attributes for the policy's rules and mappings (`department`, `userType`, a custom one). */
+const attributes = z.record(z.string(), z.union([attributeScalar, z.null(), z.array(attributeScalar)])).optional();
 
 // Statuses are Okta's, so the sandbox exercises exactly the Okta notion of "active" (see DESIGN, Active).
 const sandboxUserSchema = z.strictObject({
@@ -16,14 +19,16 @@ const sandboxUserSchema = z.strictObject({
   familyName: z.string(),
   displayName: z.string().optional(),
   status: z.enum(OKTA_USER_STATUSES),
+  attributes,
 });
 
 const sandboxGroupSchema = z.strictObject({
   id: nonBlank,
   displayName: nonBlank,
   type: z.enum(['OKTA_GROUP', 'BUILT_IN']).optional(),
-  /** User ids: the group's direct members. */
+  /** The group's direct members: user ids, and ids of groups nested in it. */
   members: z.array(nonBlank),
+  attributes,
 });
 
 export const sandboxDirectoryFileSchema = z
@@ -49,6 +54,7 @@ export const sandboxDirectoryFileSchema = z
     });
     const groupIds = new Set<string>();
     const groupNames = new Set<string>();
+    const allGroupIds = new Set(file.groups.map((group) => group.id));
     file.groups.forEach((group, index) => {
       if (groupIds.has(group.id)) {
         context.addIssue({ code: 'custom', path: ['groups', index, 'id'], message: 'is a duplicate' });
@@ -65,11 +71,11 @@ export const sandboxDirectoryFileSchema = z
       groupIds.add(group.id);
       groupNames.add(name);
       group.members.forEach((member, position) => {
-        if (!userIds.has(member)) {
+        if (!userIds.has(member) && !allGroupIds.has(member)) {
           context.addIssue({
             code: 'custom',
             path: ['groups', index, 'members', position],
-            message: `"${member}" is not the id of a user in this file`,
+            message: `"${member}" is not the id of a user or group in this file`,
           });
         }
       });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { diagnoseAuthority } from '../../connectors/graph/graph-authority-diagnosis.js';
 import { credentialOf } from '../../connectors/graph/graph-credential.js';
 import type { GraphConfig } from '../../connectors/graph/graph-config.js';
-import { graphFailure } from '../../connectors/graph/graph-failure.js';
+import { APP_ASSIGNMENTS_PERMISSION, graphFailure, graphStatusOf } from '../../connectors/graph/graph-failure.js';
 import { createGraphSdkHttp } from '../../connectors/graph/graph-sdk-http.js';
 import { formatDuration, withDeadline } from './check-deadline.js';
 import { failed, passed } from './check-result.js';
@@ -18,7 +18,11 @@ const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 const listSchema = z.looseObject({ value: z.array(z.looseObject({ id: z.string() })) });
 const tokenClaimsSchema = z.looseObject({ roles: z.array(z.string()).optional() });
 
-type Got = { readonly ok: true; readonly body: unknown } | { readonly ok: false; readonly detail: string };
+type Got =
+  | { readonly ok: true; readonly body: unknown }
+  | { readonly ok: false; readonly detail: string; readonly notFound?: boolean };
+
+const ASSIGNMENTS = 'graph app assignments';
 
 /**
  * The Entra credential and the Graph reads of the connector, each with the smallest page:
@@ -26,7 +30,9 @@ type Got = { readonly ok: true; readonly body: unknown } | { readonly ok: false;
  *   application permissions, the token's `roles`, are listed);
  * - `graph users`: `GET /users?$top=1&$select=id` (User.Read.All);
  * - `graph groups`: `GET /groups?$top=1&$select=id`, then the members of the group found
- *   (`GET /groups/{id}/members?$top=1&$select=id`, GroupMember.Read.All).
+ *   (`GET /groups/{id}/members?$top=1&$select=id`, GroupMember.Read.All);
+ * - `graph app assignments`, when GRAPH_SERVICE_PRINCIPAL_ID scopes the read to an enterprise application:
+ *   `GET /servicePrincipals/{id}/appRoleAssignedTo?$top=1` (Application.Read.All).
  * A 403 names the permission to grant and admin consent; Entra's AADSTS errors are named as the connector does.
  */
 export async function checkGraph(config: GraphConfig, options: GraphCheckOptions = {}): Promise<CheckResult[]> {
@@ -42,7 +48,8 @@ export async function checkGraph(config: GraphConfig, options: GraphCheckOptions
   } catch (error) {
     const detail = await describeFailure(error, config, 'a token');
     const skipped = 'not checked: fix the graph token check first';
-    return [failed('graph token', detail), failed('graph users', skipped), failed('graph groups', skipped)];
+    const reads = ['graph users', 'graph groups', ...(config.servicePrincipalId === undefined ? [] : [ASSIGNMENTS])];
+    return [failed('graph token', detail), ...reads.map((name) => failed(name, skipped))];
   }
   const granted =
     roles === undefined
@@ -64,6 +71,7 @@ export async function checkGraph(config: GraphConfig, options: GraphCheckOptions
       async (error: unknown): Promise<Got> => ({
         ok: false,
         detail: await describeRead(error, config, url, permission),
+        notFound: graphStatusOf(error) === 404,
       }),
     );
     return withDeadline(attempt, timeoutMs, late);
@@ -93,7 +101,29 @@ export async function checkGraph(config: GraphConfig, options: GraphCheckOptions
     return passed('graph groups', `${app} may read groups and their members (GET ${url}, GET ${membersUrl})`);
   };
 
-  return [token, ...(await Promise.all([users(), groups()]))];
+  const assignments = async (servicePrincipalId: string): Promise<CheckResult> => {
+    const url = `/servicePrincipals/${encodeURIComponent(servicePrincipalId)}/appRoleAssignedTo?$top=1`;
+    const answer = await get(url, APP_ASSIGNMENTS_PERMISSION);
+    if (!answer.ok) {
+      return failed(
+        ASSIGNMENTS,
+        answer.notFound
+          ? `GRAPH_SERVICE_PRINCIPAL_ID=${servicePrincipalId} is not a service principal in tenant ${tenantId} ` +
+              `(GET ${url} answered 404): set it to the enterprise application's Object ID (Entra admin center → ` +
+              'Enterprise applications → the app → Overview → Object ID), not its Application (client) ID'
+          : answer.detail,
+      );
+    }
+    if (!listSchema.safeParse(answer.body).success) return failed(ASSIGNMENTS, notAList(url));
+    return passed(
+      ASSIGNMENTS,
+      `${app} may read the users and groups assigned to enterprise application ${servicePrincipalId} (GET ${url})`,
+    );
+  };
+
+  const reads = [users(), groups()];
+  if (config.servicePrincipalId !== undefined) reads.push(assignments(config.servicePrincipalId));
+  return [token, ...(await Promise.all(reads))];
 }
 
 /** The application permissions in an app-only access token, when it is a readable JWT (it is not verified here). */

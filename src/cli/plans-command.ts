@@ -7,7 +7,7 @@ import type { HeldPlanStatus } from '../store/database.js';
 import { AppStateRepository } from '../store/app-state-repository.js';
 import { HeldPlanRepository, normalizeHeldPlanId, type HeldPlan } from '../store/held-plan-repository.js';
 import { MirrorRepository } from '../store/mirror-repository.js';
-import { DEFAULT_SCOPE } from '../core/scope.js';
+import { DEFAULT_POLICY } from '../core/policy/policy.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { CliContext } from './cli-context.js';
 import { CliError } from './cli-error.js';
@@ -90,7 +90,7 @@ export async function planShowCommand(
         idpName: idpNameOf(connection),
         directory,
         app,
-        desired: desiredStateOf(directory, DEFAULT_SCOPE),
+        desired: desiredStateOf(directory, connection?.policy ?? DEFAULT_POLICY),
       },
     );
     if (options.json) {

@@ -2,6 +2,7 @@ import type { ExplainContext, OpExplanation } from '../core/planner/explain-op.j
 import { explainPlan, explainRejection } from '../core/planner/explain-plan.js';
 import { GUARD_VARIABLES } from '../core/planner/guards.js';
 import { isolatedObjectLines } from '../core/isolated-object-lines.js';
+import { nestingCycleLines } from '../core/nesting-cycle-lines.js';
 import type { IsolatedObject } from '../core/model/isolated-object.js';
 import { explainSourceAnomaly, SOURCE_DROP_VARIABLE, type SourceAnomaly } from '../core/source-anomaly.js';
 import type { SyncOutcome } from '../sync/run-sync.js';
@@ -77,6 +78,8 @@ export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions)
     );
   }
   lines.push(...isolatedObjectLines(outcome.isolated, outcome.full));
+  if (outcome.basis !== null)
+    lines.push(...nestingCycleLines(outcome.basis.directory, outcome.basis.desired.nestingCycles));
   switch (outcome.status) {
     case 'stopped':
       lines.push(

@@ -3,7 +3,6 @@ import { selectConnection } from '../config/connection-registry.js';
 import { IDP_DISPLAY_NAMES } from '../config/describe-connection.js';
 import { subjectLabel } from '../core/planner/explain-op.js';
 import type { HeldIdentity } from '../core/planner/op-hold.js';
-import { DEFAULT_SCOPE } from '../core/scope.js';
 import type { ExplainedStoredOp } from '../core/why/explain-stored-op.js';
 import type { GroupExplanation } from '../core/why/explain-group.js';
 import { explainSubject, type SubjectExplanation } from '../core/why/explain-subject.js';
@@ -11,6 +10,7 @@ import type { UserExplanation } from '../core/why/explain-user.js';
 import type { SubjectDecision } from '../core/why/subject-decision.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { EvidenceRepository } from '../store/evidence-repository.js';
+import { MirrorRepository } from '../store/mirror-repository.js';
 import type { SubjectCandidate } from '../store/subject-finder.js';
 import type { CliContext } from './cli-context.js';
 
@@ -51,8 +51,9 @@ export async function whyCommand(
     const explanation = explainSubject(found, {
       idpName: IDP_DISPLAY_NAMES[connection.idp.kind],
       idpKind: connection.idp.kind,
-      // The scope the runtime plans with (`createConnectionRuntime` passes none: the default).
-      scope: DEFAULT_SCOPE,
+      policy: connection.policy,
+      // The whole mirror: nested groups and "members of pushed groups only" depend on more than the subject's slice.
+      directory: await new MirrorRepository(database.db).loadDirectory(connection.id),
     });
     if (options.json) {
       context.out.write(

@@ -28,6 +28,7 @@ const GRAPH_FIELDS = {
   certificatePath: 'AZURE_CLIENT_CERTIFICATE_PATH',
   authorityHost: 'AZURE_AUTHORITY_HOST',
   graphBaseUrl: 'GRAPH_BASE_URL',
+  servicePrincipalId: 'GRAPH_SERVICE_PRINCIPAL_ID',
 } as const;
 const SANDBOX_FIELDS = { file: 'DIRSYNC_SANDBOX_FILE' } as const;
 const SCIM_FIELDS = {

@@ -3,6 +3,7 @@ import type { AppGroup, AppState, AppUser, DueInvite } from '../core/model/app-s
 import type { StateEffect } from '../core/planner/apply-op.js';
 import { chunk } from './chunk.js';
 import type { AppUsersTable, Database } from './database.js';
+import { extraAttributesColumn, jsonColumn } from './json-column.js';
 
 const BATCH = 400;
 
@@ -178,12 +179,14 @@ function userToRow(connectionId: string, user: AppUser, now: string): AppUsersTa
     active: user.active ? 1 : 0,
     origin: user.origin,
     revision: user.revision,
+    extra: jsonColumn(user.extra),
     updated_at: now,
   };
 }
 
 /** An `app_users` row as the model's `AppUser` (the one mapping, shared with `why`'s evidence). */
 export function appUserFromRow(row: AppUsersTable): AppUser {
+  const extra = extraAttributesColumn(row.extra, `app_users ${row.external_id}`);
   return {
     externalId: row.external_id,
     appId: row.app_id,
@@ -195,5 +198,6 @@ export function appUserFromRow(row: AppUsersTable): AppUser {
     active: row.active === 1,
     origin: row.origin === 'adopted' ? 'adopted' : 'created',
     revision: row.revision,
+    ...(extra === undefined ? {} : { extra }),
   };
 }

@@ -28,6 +28,8 @@ export interface IdpUsersTable {
   display_name: string;
   active: number;
   status: string;
+  /** The IdP's attributes as JSON (`IdpAttributes`); NULL: none known (rows from before the policy migration). */
+  attributes: string | null;
   updated_at: string;
 }
 
@@ -36,6 +38,8 @@ export interface IdpGroupsTable {
   id: string;
   display_name: string;
   built_in: number;
+  /** As `idp_users.attributes`. */
+  attributes: string | null;
   updated_at: string;
 }
 
@@ -64,6 +68,8 @@ export interface AppUsersTable {
   active: number;
   origin: string;
   revision: number;
+  /** The policy's extra attributes dirsync last wrote, as JSON (`ExtraAttributes`); NULL: none. */
+  extra: string | null;
   updated_at: string;
 }
 

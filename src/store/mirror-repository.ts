@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely';
 import type { DirectoryDelta } from '../core/directory-delta.js';
 import type { Directory } from '../core/model/directory.js';
 import type { DirectoryGroup } from '../core/model/directory-group.js';
-import { USER_ATTRIBUTE_NAMES, type DirectoryUser } from '../core/model/directory-user.js';
+import { USER_ATTRIBUTE_NAMES, type DirectoryUser, type IdpAttributes } from '../core/model/directory-user.js';
 import { chunk } from './chunk.js';
-import type { Database, IdpMembershipsTable, IdpUsersTable } from './database.js';
+import type { Database, IdpGroupsTable, IdpMembershipsTable, IdpUsersTable } from './database.js';
+import { idpAttributesColumn, jsonColumn } from './json-column.js';
 
 const BATCH = 400;
 
@@ -114,7 +115,7 @@ export class MirrorRepository {
       .selectAll()
       .where('connection_id', '=', connectionId)
       .execute()) {
-      groups.set(row.id, { id: row.id, displayName: row.display_name, builtIn: row.built_in === 1 });
+      groups.set(row.id, directoryGroupFromRow(row));
     }
     const members = new Map<string, Set<string>>();
     for (const row of await this.db
@@ -182,6 +183,7 @@ export class MirrorRepository {
             display_name: eb.ref('excluded.display_name'),
             active: eb.ref('excluded.active'),
             status: eb.ref('excluded.status'),
+            attributes: eb.ref('excluded.attributes'),
             updated_at: eb.ref('excluded.updated_at'),
           })),
         )
@@ -199,6 +201,7 @@ export class MirrorRepository {
             id: group.id,
             display_name: group.displayName,
             built_in: group.builtIn ? 1 : 0,
+            attributes: jsonColumn(group.attributes),
             updated_at: now,
           })),
         )
@@ -206,6 +209,7 @@ export class MirrorRepository {
           oc.columns(['connection_id', 'id']).doUpdateSet((eb) => ({
             display_name: eb.ref('excluded.display_name'),
             built_in: eb.ref('excluded.built_in'),
+            attributes: eb.ref('excluded.attributes'),
             updated_at: eb.ref('excluded.updated_at'),
           })),
         )
@@ -273,6 +277,7 @@ function userToRow(connectionId: string, user: DirectoryUser, now: string): IdpU
     display_name: user.displayName,
     active: user.active ? 1 : 0,
     status: user.status,
+    attributes: jsonColumn(user.attributes),
     updated_at: now,
   };
 }
@@ -288,7 +293,22 @@ export function directoryUserFromRow(row: IdpUsersTable): DirectoryUser {
     displayName: row.display_name,
     active: row.active === 1,
     status: row.status,
+    ...optionalAttributes(idpAttributesColumn(row.attributes, `idp_users ${row.id}`)),
   };
+}
+
+/** An `idp_groups` row as the model's `DirectoryGroup`. */
+export function directoryGroupFromRow(row: IdpGroupsTable): DirectoryGroup {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    builtIn: row.built_in === 1,
+    ...optionalAttributes(idpAttributesColumn(row.attributes, `idp_groups ${row.id}`)),
+  };
+}
+
+function optionalAttributes(attributes: IdpAttributes | undefined): { attributes?: IdpAttributes } {
+  return attributes === undefined ? {} : { attributes };
 }
 
 // NUL, and lone surrogates (which the drivers turn into U+FFFD without a word).

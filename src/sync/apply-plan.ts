@@ -224,7 +224,15 @@ async function applyOne(
   switch (op.kind) {
     case 'user.create':
       return send(() =>
-        target.createUser({ externalId: op.externalId, ...op.attributes, active: true }, createOptions(linked.user)),
+        target.createUser(
+          {
+            externalId: op.externalId,
+            ...op.attributes,
+            active: true,
+            ...(op.extra === undefined ? {} : { extra: op.extra }),
+          },
+          createOptions(linked.user),
+        ),
       );
     case 'user.update':
     case 'user.reactivate':

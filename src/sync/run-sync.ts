@@ -7,13 +7,14 @@ import { seenCounts } from '../core/directory-delta.js';
 import type { AppState } from '../core/model/app-state.js';
 import type { DesiredState } from '../core/model/desired-state.js';
 import type { Directory } from '../core/model/directory.js';
+import { nestingEdgeText } from '../core/nesting-cycle-lines.js';
 import type { IsolatedObject } from '../core/model/isolated-object.js';
 import { cloneAppState } from '../core/planner/apply-op.js';
 import type { GuardLimit, GuardLimits } from '../core/planner/guards.js';
 import { countOps, type Plan, type PlanCounts } from '../core/planner/plan.js';
 import { planSync } from '../core/planner/plan-sync.js';
 import { DEFAULT_MAX_OP_ATTEMPTS } from '../core/op-retry-policy.js';
-import { DEFAULT_SCOPE, type Scope } from '../core/scope.js';
+import { DEFAULT_POLICY, type Policy } from '../core/policy/policy.js';
 import { checkSourceAnomaly, explainSourceAnomaly, type SourceAnomaly } from '../core/source-anomaly.js';
 import type { Clock } from '../clock.js';
 import type { Log } from '../logger.js';
@@ -65,7 +66,8 @@ export interface SyncRequest {
   readonly fullReadIntervalMs: number | null;
   /** `DIRSYNC_MAX_OP_ATTEMPTS`: the failure that parks an op; default `DEFAULT_MAX_OP_ATTEMPTS` (5). */
   readonly maxOpAttempts?: number;
-  readonly scope?: Scope;
+  /** The connection's policy (DESIGN "Policy"); default `DEFAULT_POLICY`. */
+  readonly policy?: Policy;
   /** Aborted to stop the run after its current op (SIGTERM, or the connection's lease lost). */
   readonly signal?: AbortSignal;
   /** The run's id when the caller already named it (the lease is taken under it); default a new UUID. */
@@ -312,7 +314,15 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     if (anomalyApproval !== undefined && !request.dryRun) await approvals.consume(anomalyApproval, runId, now);
 
     const appState = await new AppStateRepository(db).load(request.connectionId);
-    const desired = desiredStateOf(directory, request.scope ?? DEFAULT_SCOPE);
+    const desired = desiredStateOf(directory, request.policy ?? DEFAULT_POLICY);
+    if (desired.nestingCycles !== undefined) {
+      // Flattening still works (every group of a cycle holds the people of all of them); the IdP is wrong, though.
+      const cycles = desired.nestingCycles.map((edge) => nestingEdgeText(directory, edge));
+      runLog.warn(
+        { nestingCycles: desired.nestingCycles },
+        `groups nested in a cycle (remove one nesting of each in the IdP): ${cycles.join('; ')}`,
+      );
+    }
     const computed = planSync(desired, appState, {
       connectionId: request.connectionId,
       invites: deps.invites !== null,

@@ -1,14 +1,20 @@
 import type { UserAttributes } from '../core/model/directory-user.js';
+import type { ExtraAttributeChanges, ExtraAttributes } from '../core/model/extra-attributes.js';
 import type { Op } from '../core/planner/op.js';
 
 /** A user as dirsync writes it to the app. */
 export interface UserWrite extends UserAttributes {
   readonly externalId: string;
   readonly active: boolean;
+  /** The policy's extra attributes by canonical SCIM path (`title`, `urn:…:User:workspaceAdmin`); absent: none. */
+  readonly extra?: ExtraAttributes;
 }
 
-/** Only the attributes that differ; `active` for (re|de)activation. */
-export type UserChanges = Partial<UserAttributes> & { readonly active?: boolean };
+/** Only the attributes that differ; `active` for (re|de)activation; `extra`: new values, `null` to clear. */
+export type UserChanges = Partial<UserAttributes> & {
+  readonly active?: boolean;
+  readonly extra?: ExtraAttributeChanges;
+};
 
 export interface GroupWrite {
   readonly externalId: string;

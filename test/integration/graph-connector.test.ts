@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphSelection } from '../../connectors/graph/graph-selection.js';
 import {
   GraphConnectorHarness,
   TENANT,
@@ -57,6 +58,7 @@ describe('GraphConnector against the Graph emulator (real @azure/identity and Gr
     expect(JSON.parse(answer.result!.cursor!)).toEqual({
       users: expect.stringContaining('/users/delta?$deltatoken='),
       groups: expect.stringContaining('/groups/delta?$deltatoken='),
+      select: graphSelection().fingerprint,
     });
     expect(answer.source).toBe(`Microsoft Graph tenant ${TENANT} at ${new URL(h.endpoints.graphBaseUrl).host}`);
     const all = changesOf(answer);
@@ -72,21 +74,21 @@ describe('GraphConnector against the Graph emulator (real @azure/identity and Gr
       'All Staff',
       'Temp',
     ]);
-    // All Staff's 46 members come as three objects of members@delta; the nested group is not a user member.
+    // All Staff's 46 members come as three objects of members@delta; the nested group is one of them, by its id.
     expect(ofType(all, 'members.replace').filter((change) => change.groupId === allStaffId)).toHaveLength(3);
-    expect(replacedMembers(all, allStaffId)).toEqual(userIds);
+    expect(replacedMembers(all, allStaffId)).toEqual([...userIds, engineeringId]);
     expect(replacedMembers(all, engineeringId)).toEqual(userIds.slice(0, 3));
     // 45 users at 4 a page: 12 pages; 5 group objects: 2 pages, All Staff straddling them. Every request asked for
-    // the mapping's properties only.
+    // the mapping's properties and the policy's attributes.
     const graph = h.emulator.requests({ service: 'graph' });
     expect(graph.filter((request) => request.url.startsWith('/v1.0/users/delta'))).toHaveLength(12);
     expect(graph.filter((request) => request.url.startsWith('/v1.0/groups/delta'))).toHaveLength(2);
-    expect(graph[0]?.url).toBe(
-      '/v1.0/users/delta?$select=id,userPrincipalName,mail,proxyAddresses,otherMails,givenName,surname,displayName,accountEnabled',
-    );
+    expect(graph[0]?.url).toBe(`/v1.0/users/delta?$select=${graphSelection().user.join(',')}`);
     expect(graph.find((request) => request.url.startsWith('/v1.0/groups/delta'))?.url).toBe(
-      '/v1.0/groups/delta?$select=id,displayName,members',
+      '/v1.0/groups/delta?$select=id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes,members',
     );
+    // Whole objects: no user or group was fetched on its own.
+    expect(graph.every((request) => /\/(users|groups)\/delta/.test(request.url))).toBe(true);
     expect(answer.requests.every((request) => request.status === 200)).toBe(true);
     expect(answer.requests).toHaveLength(graph.length);
     console.info(
@@ -131,9 +133,11 @@ describe('GraphConnector against the Graph emulator (real @azure/identity and Gr
       displayName: 'New Person',
     });
     expect(ofType(all, 'user.deleted')).toEqual([{ type: 'user.deleted', id: deleted }]);
-    expect(ofType(all, 'group').map((change) => change.group)).toEqual([
-      { id: engineeringId, displayName: 'Platform Engineering', builtIn: false },
-      { id: big.id, displayName: 'Big New Group', builtIn: false },
+    expect(
+      ofType(all, 'group').map(({ group }) => [group.id, group.displayName, group.attributes?.['groupTypes']]),
+    ).toEqual([
+      [engineeringId, 'Platform Engineering', []],
+      [big.id, 'Big New Group', []],
     ]);
     expect(ofType(all, 'group.deleted')).toEqual([{ type: 'group.deleted', id: tempGroupId }]);
     expect(ofType(all, 'members.replace')).toEqual([]);
@@ -141,16 +145,44 @@ describe('GraphConnector against the Graph emulator (real @azure/identity and Gr
     const engineering = deltas.filter((change) => change.groupId === engineeringId);
     expect(engineering.flatMap((change) => change.added)).toEqual([created.id]);
     expect(engineering.flatMap((change) => change.removed).sort()).toEqual([deleted!, leaver!].sort());
-    // The deleted user also left All Staff; the big new group's 31 members came as two objects over pages.
+    // The deleted user also left All Staff; the big new group's 31 members (Engineering nested among them) came as two
+    // objects over pages.
     expect(deltas.filter((change) => change.groupId === allStaffId)).toEqual([
       { type: 'members.delta', groupId: allStaffId, added: [], removed: [deleted] },
     ]);
     const bigDeltas = deltas.filter((change) => change.groupId === big.id);
     expect(bigDeltas).toHaveLength(2);
-    expect(bigDeltas.flatMap((change) => change.added)).toEqual(userIds.slice(5, 35));
+    expect(bigDeltas.flatMap((change) => change.added)).toEqual([...userIds.slice(5, 35), engineeringId]);
     expect(h.graphPaths()[0]).toBe('200 /v1.0/users/delta');
     expect(h.emulator.requests({ service: 'graph' })[0]?.url).toContain('$deltatoken=');
     cursor = answer.result!.cursor!;
+  });
+
+  it('reports a group nested into another, and taken out again, in later rounds: its id among the members', async () => {
+    const directory = h.emulator.directory;
+    const contractors = directory.createGroup({ displayName: 'Contractors' });
+    directory.addMember(contractors.id, userIds[10]!);
+    directory.addMember(allStaffId, contractors.id);
+    const nested = await h.read({ cursor });
+    expect(nested.error).toBeUndefined();
+    expect(nested.result?.full).toBe(false);
+    expect(ofType(changesOf(nested), 'members.delta')).toEqual([
+      { type: 'members.delta', groupId: contractors.id, added: [userIds[10]], removed: [] },
+      { type: 'members.delta', groupId: allStaffId, added: [contractors.id], removed: [] },
+    ]);
+    cursor = nested.result!.cursor!;
+
+    directory.removeMember(allStaffId, contractors.id);
+    directory.removeMember(allStaffId, engineeringId);
+    directory.deleteGroup(contractors.id);
+    const unnested = await h.read({ cursor });
+    expect(unnested.error).toBeUndefined();
+    const all = changesOf(unnested);
+    expect(ofType(all, 'members.delta').filter((change) => change.groupId === allStaffId)).toEqual([
+      { type: 'members.delta', groupId: allStaffId, added: [], removed: [contractors.id, engineeringId] },
+    ]);
+    expect(ofType(all, 'group.deleted')).toEqual([{ type: 'group.deleted', id: contractors.id }]);
+    cursor = unnested.result!.cursor!;
   });
 
   it('spends the token request(s) and the two stored delta links on an unchanged directory', async () => {

@@ -59,6 +59,30 @@ describe.each(DIALECTS)('the mirror on %s', (dialect) => {
     expect([...(await new MirrorRepository(database.db).loadDirectory(id)).users.keys()]).toEqual(['a']);
   });
 
+  it('keeps the IdP attributes of users and groups (the policy plans from them), hostile text included', async () => {
+    const id = `c${++connection}`;
+    // JSON.parse makes "__proto__" an own key, as an IdP's JSON answer would.
+    const hostile = {
+      ...(JSON.parse('{"__proto__": "a plain key"}') as Record<string, string>),
+      department: 'R&D "west"',
+      costCenter: 42,
+      manager: null,
+      badges: ['a', 'b'],
+      contractor: false,
+      note: 'nul \u0000 and lone \uD800 surrogate',
+    };
+    const directory = await write(id, true, [
+      user('a', { attributes: hostile }),
+      user('b'),
+      { type: 'group', group: { id: 'g', displayName: 'G', builtIn: false, attributes: { mailEnabled: true } } },
+    ]);
+    expect(directory.users.get('a')?.attributes).toEqual(hostile);
+    expect(directory.users.get('b')?.attributes).toBeUndefined();
+    expect(directory.groups.get('g')?.attributes).toEqual({ mailEnabled: true });
+    const changed = await write(id, false, [user('a', { attributes: { department: 'Sales' } })]);
+    expect(changed.users.get('a')?.attributes).toEqual({ department: 'Sales' });
+  });
+
   it('a full read with an isolated group deletes other unseen groups with their members, keeping its own', async () => {
     const id = `c${++connection}`;
     await write(id, true, [

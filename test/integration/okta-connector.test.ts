@@ -108,16 +108,24 @@ describe('OktaConnector full read (real SDK against the emulator)', () => {
       displayName: 'Zoë Ørsted',
       active: true,
       status: 'ACTIVE',
+      // Every profile attribute, for the policy's rules and mappings.
+      attributes: {
+        login: 'zoë.ørsted@example.test',
+        email: 'z.orsted@mail.example',
+        firstName: 'Zoë',
+        lastName: 'Ørsted',
+      },
     });
     expect([users.get(upper.id)?.userName, users.get(lower.id)?.userName]).toEqual([
       'Case.Tester@example.test',
       'case.tester@example.test',
     ]);
     expect(groupsOf(changes)).toEqual([
-      { id: store.everyoneGroupId, displayName: 'Everyone', builtIn: true },
-      { id: staff.id, displayName: 'Staff 日本', builtIn: false },
-      { id: empty.id, displayName: 'Empty', builtIn: false },
+      expect.objectContaining({ id: store.everyoneGroupId, displayName: 'Everyone', builtIn: true }),
+      expect.objectContaining({ id: staff.id, displayName: 'Staff 日本', builtIn: false }),
+      expect.objectContaining({ id: empty.id, displayName: 'Empty', builtIn: false }),
     ]);
+    expect(groupsOf(changes)[1]?.attributes).toMatchObject({ name: 'Staff 日本', type: 'OKTA_GROUP' });
     expect(membersOf(changes, staff.id).sort()).toEqual([zoe.id, upper.id].sort());
     expect(membersOf(changes, store.everyoneGroupId)).toHaveLength(11);
     expect(changes).toContainEqual({ type: 'members.replace', groupId: empty.id, memberIds: [] });

@@ -168,7 +168,7 @@ describe('the layering rule (eslint.config.js, dirsync/layers)', () => {
   it('bites with typed linting too: a real core file that imports the store fails `npm run lint`', async () => {
     const typed = new ESLint({ cwd: root });
     const [result] = await typed.lintText("import '../store/mirror-repository.js';\nexport const x = 1;\n", {
-      filePath: 'src/core/scope.ts',
+      filePath: 'src/core/desired-state.ts',
     });
     const layering = (result?.messages ?? []).filter((m) => m.ruleId === LAYERS);
     expect(layering.map((m) => m.message)).toEqual([expect.stringContaining("'core' may not import 'store'")]);

@@ -4,7 +4,7 @@
 // target. What passes the check must arrive byte-exact; what fails it is isolated, never a thrown database error.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphGroupEntrySchema, graphUserEntrySchema } from '../../connectors/graph/graph-wire.js';
+import { graphGroupEntrySchema, graphUserEntrySchema, USER_SELECT } from '../../connectors/graph/graph-wire.js';
 import {
   graphGroupChanges,
   graphInvalidEntryChange,
@@ -222,8 +222,13 @@ describe('hostile strings through the connectors and the central check', () => {
         ),
         (entryId, fields, proxyAddresses, members) => {
           counted(name);
-          const rawUser = { id: entryId, ...fields, proxyAddresses, otherMails: [], accountEnabled: true };
+          // Every selected property present (null where unset), as Graph sends a whole user in a full round.
+          const unset = Object.fromEntries(USER_SELECT.map((property) => [property, null]));
+          const rawUser = { ...unset, id: entryId, ...fields, proxyAddresses, otherMails: [], accountEnabled: true };
           const user = graphUserEntrySchema.safeParse(rawUser);
+          // A parsed user reaches the mapping: otherwise this property would test nothing of it.
+          if (user.success && typeof rawUser.userPrincipalName === 'string')
+            expect(isCompleteGraphUser(user.data)).toBe(true);
           const userChange = !user.success
             ? graphInvalidEntryChange('user', rawUser, user.error)
             : isCompleteGraphUser(user.data)

@@ -1,3 +1,4 @@
+import type { ExtraAttributeChanges, ExtraAttributes } from '../../src/core/model/extra-attributes.js';
 import type {
   CreateOptions,
   CreateResult,
@@ -38,7 +39,9 @@ export class MemoryAppTarget implements Target {
       const byExternal = [...this.users.values()].find((u) => u.externalId === user.externalId);
       if (options.resumed && byExternal) return { appId: byExternal.id, adopted: false };
       if (byName) {
-        this.users.set(byName.id, { ...byName, ...user, id: byName.id });
+        // An adoption writes dirsync's extra attributes over the account's; the others stay, as in a SCIM app.
+        const extra = mergedExtra(byName.extra, user.extra);
+        this.users.set(byName.id, { ...byName, ...user, id: byName.id, ...(extra === undefined ? {} : { extra }) });
         return { appId: byName.id, adopted: true };
       }
       const id = `app-${this.next++}`;
@@ -51,7 +54,12 @@ export class MemoryAppTarget implements Target {
     return this.write(`updateUser:${appId}:${Object.keys(changes).join(',')}`, () => {
       const user = this.users.get(appId);
       if (!user) throw new TargetError('not_found', `no user ${appId}`, { status: 404 });
-      this.users.set(appId, { ...user, ...changes });
+      const { extra: extraChanges, ...attributes } = changes;
+      const updated: { -readonly [K in keyof StoredUser]: StoredUser[K] } = { ...user, ...attributes };
+      const extra = mergedExtra(user.extra, extraChanges);
+      if (extra === undefined) delete updated.extra;
+      else updated.extra = extra;
+      this.users.set(appId, updated);
     });
   }
 
@@ -105,4 +113,20 @@ export class MemoryAppTarget implements Target {
     this.writes.push(description);
     return Promise.resolve(action());
   }
+}
+
+/**
+ * The extra attributes the app holds after a write, as a SCIM app keeps them: each one written replaces its value,
+ * `null` clears it, the others stay. `undefined` when none is left.
+ */
+function mergedExtra(
+  current: ExtraAttributes | undefined,
+  changes: ExtraAttributeChanges | undefined,
+): ExtraAttributes | undefined {
+  const merged: Record<string, ExtraAttributes[string]> = { ...current };
+  for (const [key, value] of Object.entries(changes ?? {})) {
+    if (value === null) Reflect.deleteProperty(merged, key);
+    else merged[key] = value;
+  }
+  return Object.keys(merged).length === 0 ? undefined : merged;
 }

@@ -1,4 +1,5 @@
 import type { UserAttributes } from './directory-user.js';
+import type { ExtraAttributes } from './extra-attributes.js';
 
 /** How an app user came to be linked to the directory. */
 export type AppUserOrigin = 'created' | 'adopted';
@@ -13,6 +14,8 @@ export interface AppUser extends UserAttributes {
   readonly origin: AppUserOrigin;
   /** Bumped by every applied op on this user: makes idempotency keys unique per occurrence yet stable on re-plan. */
   readonly revision: number;
+  /** The policy's extra attributes as dirsync last wrote them (absent: none). */
+  readonly extra?: ExtraAttributes;
 }
 
 export interface AppGroup {

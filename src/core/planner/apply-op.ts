@@ -1,4 +1,5 @@
 import type { AppGroup, AppState, AppUser, DueInvite } from '../model/app-state.js';
+import type { ExtraAttributeChanges, ExtraAttributes, ScimAttributeValue } from '../model/extra-attributes.js';
 import type { Op } from './op.js';
 
 /** What the target reported for a create. */
@@ -58,6 +59,7 @@ export function applyOp(state: MutableAppState, op: Op, created?: CreateOutcome)
         active: true,
         origin: created.adopted ? 'adopted' : 'created',
         revision: 1,
+        ...(op.extra === undefined || Object.keys(op.extra).length === 0 ? {} : { extra: op.extra }),
       };
       state.users.set(user.externalId, user);
       const effects: StateEffect[] = [{ type: 'user.put', user }];
@@ -77,11 +79,15 @@ export function applyOp(state: MutableAppState, op: Op, created?: CreateOutcome)
     case 'user.reactivate':
     case 'user.deactivate': {
       const have = requireUser(state, op.externalId, op.key);
+      const { extra: extraChanges, ...changes } = op.kind === 'user.deactivate' ? {} : op.changes;
+      const extra = withExtraChanges(have.extra, extraChanges);
+      const { extra: _previous, ...rest } = have;
       const user: AppUser = {
-        ...have,
-        ...(op.kind === 'user.deactivate' ? {} : op.changes),
+        ...rest,
+        ...changes,
         active: op.kind === 'user.update' ? have.active : op.kind === 'user.reactivate',
         revision: have.revision + 1,
+        ...(Object.keys(extra).length === 0 ? {} : { extra }),
       };
       state.users.set(user.externalId, user);
       return [{ type: 'user.put', user }];
@@ -134,6 +140,19 @@ export function applyOp(state: MutableAppState, op: Op, created?: CreateOutcome)
       return [{ type: 'invite.sent', userExternalId: op.userExternalId }];
     }
   }
+}
+
+/** The extra attributes after a change: new values set, `null` ones cleared. */
+function withExtraChanges(
+  have: ExtraAttributes | undefined,
+  changes: ExtraAttributeChanges | undefined,
+): ExtraAttributes {
+  const extra = new Map<string, ScimAttributeValue>(Object.entries(have ?? {}));
+  for (const [path, value] of Object.entries(changes ?? {})) {
+    if (value === null) extra.delete(path);
+    else extra.set(path, value);
+  }
+  return Object.fromEntries(extra);
 }
 
 function requireUser(state: MutableAppState, externalId: string, key: string): AppUser {

@@ -1,22 +1,43 @@
 import type { AppState, AppUser } from '../model/app-state.js';
 import type { DesiredState, DesiredUser } from '../model/desired-state.js';
 import { USER_ATTRIBUTE_NAMES, type UserAttributes } from '../model/directory-user.js';
+import { sameScimValue, type ExtraAttributes, type ScimAttributeValue } from '../model/extra-attributes.js';
 import type { PlannedOp, UserAttributeChanges } from './op.js';
 
 // Logins and e-mail addresses are matched case-insensitively by every IdP and app we know of; a change of
 // case alone is not worth a write (and some apps reject it as a conflict with the user itself).
 const CASE_INSENSITIVE: ReadonlySet<keyof UserAttributes> = new Set(['userName', 'email']);
 
-/** The attributes of `desired` that differ from what the app holds. */
-export function changedAttributes(app: UserAttributes, desired: UserAttributes): UserAttributeChanges {
+/**
+ * The attributes of `desired` that differ from what the app holds: the five, and the policy's extra attributes
+ * except those set on create only (the app's value stands once the person exists).
+ */
+export function changedAttributes(
+  app: UserAttributes & Pick<AppUser, 'extra'>,
+  desired: UserAttributes & Pick<DesiredUser, 'extra' | 'createOnly'>,
+): UserAttributeChanges {
   const changes: Partial<Record<keyof UserAttributes, string>> = {};
   for (const name of USER_ATTRIBUTE_NAMES) {
+    if (desired.createOnly?.includes(name) === true) continue;
     const have = app[name];
     const want = desired[name];
     const same = CASE_INSENSITIVE.has(name) ? have.toLowerCase() === want.toLowerCase() : have === want;
     if (!same) changes[name] = want;
   }
-  return changes;
+  const extra: Record<string, ScimAttributeValue | null> = {};
+  for (const [path, want] of Object.entries(desired.extra ?? {})) {
+    if (!want.createOnly && !sameScimValue(app.extra?.[path], want.value)) extra[path] = want.value;
+  }
+  return Object.keys(extra).length === 0 ? changes : { ...changes, extra };
+}
+
+/** The extra attributes a create writes: every one with a value, create-only ones included. */
+export function createdExtra(desired: Pick<DesiredUser, 'extra'>): ExtraAttributes {
+  const extra: Record<string, ScimAttributeValue> = {};
+  for (const [path, want] of Object.entries(desired.extra ?? {})) {
+    if (want.value !== null) extra[path] = want.value;
+  }
+  return extra;
 }
 
 export function diffUsers(desired: DesiredState, app: AppState, invites: boolean): PlannedOp[] {
@@ -38,6 +59,7 @@ export function diffUsers(desired: DesiredState, app: AppState, invites: boolean
 }
 
 function createOp(want: DesiredUser, invite: boolean): PlannedOp {
+  const extra = createdExtra(want);
   return {
     kind: 'user.create',
     externalId: want.externalId,
@@ -48,6 +70,7 @@ function createOp(want: DesiredUser, invite: boolean): PlannedOp {
       familyName: want.familyName,
       displayName: want.displayName,
     },
+    ...(Object.keys(extra).length === 0 ? {} : { extra }),
     invite,
   };
 }

@@ -238,8 +238,17 @@ function changesText(id: string, changes: UserAttributeChanges, context: Explain
     const was = before === undefined ? '' : `${show(before[name])} → `;
     parts.push({ label: ATTRIBUTE_LABELS[name], change: `${was}${show(after)}` });
   }
+  // The policy's attributes: a change in the IdP or in the policy itself (mapping, roles) leads here alike.
+  for (const [path, after] of Object.entries(changes.extra ?? {})) {
+    const had = before?.extra?.[path];
+    const was = before === undefined ? '' : `${had === undefined ? '(none)' : JSON.stringify(had)} → `;
+    parts.push({ label: path, change: `${was}${after === null ? '(cleared)' : JSON.stringify(after)}` });
+  }
   const [only, ...more] = parts;
   if (only === undefined) return `no attribute changed in ${context.idpName}`;
+  if (changes.extra !== undefined) {
+    return `changed in ${context.idpName} or by the policy: ${parts.map((part) => `${part.label} ${part.change}`).join('; ')}`;
+  }
   if (more.length === 0) return `${only.label} changed in ${context.idpName}: ${only.change}`;
   return `changed in ${context.idpName}: ${parts.map((part) => `${part.label} ${part.change}`).join('; ')}`;
 }

@@ -1,7 +1,8 @@
 import type { UserAttributes } from '../model/directory-user.js';
+import type { ExtraAttributeChanges, ExtraAttributes } from '../model/extra-attributes.js';
 
-/** Only the attributes that differ. */
-export type UserAttributeChanges = Partial<UserAttributes>;
+/** Only the attributes that differ; `extra`: the policy's extra attributes that differ (`null`: clear). */
+export type UserAttributeChanges = Partial<UserAttributes> & { readonly extra?: ExtraAttributeChanges };
 
 /**
  * One write to the app. Ops are plain JSON (they are stored in the outbox) and carry an idempotency key that
@@ -13,6 +14,8 @@ export type Op =
       readonly key: string;
       readonly externalId: string;
       readonly attributes: UserAttributes;
+      /** The policy's extra attributes (absent in ops planned before policies existed, and when it maps none). */
+      readonly extra?: ExtraAttributes;
       /** Whether an invite becomes due once the create succeeds (not if it turns out to be an adoption). */
       readonly invite: boolean;
     }

@@ -121,3 +121,15 @@ function core(path: ScimAttributePath, lower: string): ScimAttributePathResult {
 function fail(problem: string): ScimAttributePathResult {
   return { ok: false, problem };
 }
+
+/**
+ * The canonical text of a path, the key of `ExtraAttributes`: the core URN left out, the extension URN and the
+ * attribute as the document spells them (`title`, `name.middleName`, `phoneNumbers[type eq "work"].value`,
+ * `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`). `parseScimAttributePath` reads it back.
+ */
+export function scimPathKey(path: ScimAttributePath): string {
+  const filter = path.valueType === undefined ? '' : `[type eq "${path.valueType}"]`;
+  const sub = path.subAttribute === undefined ? '' : `.${path.subAttribute}`;
+  const relative = `${path.attribute}${filter}${sub}`;
+  return path.schema === undefined ? relative : `${path.schema}:${relative}`;
+}

@@ -1,4 +1,4 @@
-import { desiredStateOf } from '../desired-state.js';
+import { desiredStateOf, policyDecisionsOf } from '../desired-state.js';
 import type { DirectoryGroup } from '../model/directory-group.js';
 import type { DirectoryUser } from '../model/directory-user.js';
 import type { Directory } from '../model/directory.js';
@@ -86,17 +86,28 @@ function decisionsOf(evidence: GroupEvidence, context: ExplainSubjectContext): S
     const text = `not in ${idp} any more → should be deleted from the app`;
     return [{ topic: 'scope', text, app: inApp, inStep: have === null }];
   }
-  const want = desiredStateOf(groupSlice(group, evidence.idpMembers), context.scope).groups.get(group.id);
-  if (want === undefined) {
-    const text = `out of scope: ${group.builtIn ? 'built-in group' : 'the group is not pushed'} → should not be in the app`;
+  const directory = context.directory ?? groupSlice(group, evidence.idpMembers);
+  const selection = policyDecisionsOf(directory, context.policy).groupSelection(group.id);
+  const want = desiredStateOf(directory, context.policy).groups.get(group.id);
+  if (!selection.selected || want === undefined) {
+    const why =
+      !selection.selected && selection.reason === 'built-in'
+        ? 'built-in group'
+        : 'the group is not pushed (policy scope.groups)';
+    const text = `out of scope: ${why} → should not be in the app`;
     return [{ topic: 'scope', text, app: inApp, inStep: have === null }];
   }
   const appMembers = new Set(evidence.appMemberIds);
   const toAdd = [...want.members].filter((id) => !appMembers.has(id)).length;
   const toRemove = [...appMembers].filter((id) => !want.members.has(id)).length;
-  const inactive = evidence.idpMembers.length - want.members.size;
+  const inactive = evidence.idpMembers.filter((user) => !user.active).length;
+  const outOfScope = evidence.idpMembers.filter((user) => user.active && !want.members.has(user.id)).length;
+  const directIds = new Set(evidence.idpMembers.map((user) => user.id));
+  const nested = [...want.members].filter((id) => !directIds.has(id)).length;
   const ignored = [
     ...(inactive > 0 ? [`${inactive} not active`] : []),
+    ...(outOfScope > 0 ? [`${outOfScope} out of scope`] : []),
+    ...(nested > 0 ? [`${nested} more through nested groups`] : []),
     ...(evidence.otherIdpMembers > 0 ? [`${evidence.otherIdpMembers} not users`] : []),
   ];
   const direct = evidence.idpMembers.length + evidence.otherIdpMembers;

@@ -1,7 +1,18 @@
-import { desiredStateOf } from '../desired-state.js';
-import type { DesiredState } from '../model/desired-state.js';
+import { coreFieldOf, policyDecisionsOf, type PolicyDecisions } from '../desired-state.js';
+import type { AppUser } from '../model/app-state.js';
+import type { DesiredUser } from '../model/desired-state.js';
+import { sameScimValue, type ScimAttributeValue } from '../model/extra-attributes.js';
+import type { AttributeRule, AttributeSource, GroupRef, Policy } from '../policy/policy.js';
+import { roleFor } from '../policy/role-for.js';
+import { scimPathKey } from '../policy/scim-attribute-path.js';
+import type { UserScopeDecision } from '../policy/user-in-scope.js';
 import type { DirectoryGroup } from '../model/directory-group.js';
-import { USER_ATTRIBUTE_NAMES, type DirectoryUser, type UserAttributeName } from '../model/directory-user.js';
+import {
+  USER_ATTRIBUTE_NAMES,
+  userAttributesOf,
+  type DirectoryUser,
+  type UserAttributeName,
+} from '../model/directory-user.js';
 import type { Directory } from '../model/directory.js';
 import { changedAttributes } from '../planner/diff-users.js';
 import { subjectLabel } from '../planner/explain-op.js';
@@ -133,12 +144,15 @@ function decisionsOf(evidence: UserEvidence, context: ExplainSubjectContext): Su
     const text = `not in ${idp} any more (deleted, or no longer assigned) → should be inactive in the app, never deleted`;
     return [{ topic: 'active', text, app: appActive, inStep: inactiveInApp }];
   }
-  const desired = desiredStateOf(userSlice(user, evidence.idpGroups), context.scope);
-  const want = desired.users.get(user.id);
-  if (want === undefined) {
-    const text = 'out of scope → should be inactive in the app, never deleted';
+  const policy = context.policy;
+  const directory = context.directory ?? userSlice(user, evidence.idpGroups);
+  const rules = policyDecisionsOf(directory, policy);
+  const scope = rules.userScope(user);
+  if (!scope.inScope) {
+    const text = `out of scope: ${outOfScopeReason(scope)} → should be inactive in the app, never deleted`;
     return [{ topic: 'scope', text, app: appActive, inStep: inactiveInApp }];
   }
+  const want = rules.desiredUser(user);
   const status = user.status.trim() === '' ? '' : ` (${user.status})`;
   const decisions: SubjectDecision[] = [
     { topic: 'scope', text: 'in scope → managed in the app', app: null, inStep: null },
@@ -160,22 +174,104 @@ function decisionsOf(evidence: UserEvidence, context: ExplainSubjectContext): Su
         },
   ];
   const differs = have === null ? {} : changedAttributes(have, want);
-  const sources = ATTRIBUTE_SOURCES[context.idpKind] ?? DEFAULT_SOURCES;
+  const idpSources = ATTRIBUTE_SOURCES[context.idpKind] ?? DEFAULT_SOURCES;
+  const sources: Attributes =
+    policy.mapping.userName === 'email'
+      ? { ...idpSources, userName: `the e-mail (policy mapping.userName: email)` }
+      : idpSources;
   for (const name of USER_ATTRIBUTE_NAMES) {
+    const mapped = policy.mapping.attributes.find((attribute) => coreFieldOf(attribute.target) === name);
+    const createOnly = want.createOnly?.includes(name) === true;
+    const source = mapped === undefined ? sources[name] : `${sourceText(mapped.source)}, by the policy`;
     decisions.push({
       topic: name,
-      text: `mapped ${name} ${shown(name, want[name])} (from ${sources[name]})`,
+      text: `mapped ${name} ${shown(name, want[name])} (from ${source}${createOnly ? ', set on create only' : ''})`,
       app: have === null ? null : shown(name, have[name]),
-      inStep: have === null ? null : !(name in differs),
+      inStep: have === null || createOnly ? null : !(name in differs),
     });
   }
-  decisions.push(...membershipDecisions(evidence, desired, want.active, context.idpName));
+  decisions.push(...extraAttributeDecisions(policy, want, have, rules.groupsOf(user.id)));
+  decisions.push(...membershipDecisions(evidence, rules, want.active, context.idpName));
   return decisions;
+}
+
+function outOfScopeReason(scope: Exclude<UserScopeDecision, { inScope: true }>): string {
+  switch (scope.reason) {
+    case 'excluded':
+      return `excluded by the policy rule ${ruleText(scope.rule)}`;
+    case 'not-included':
+      return 'matches none of the policy scope.users.include rules';
+    case 'not-in-pushed-group':
+      return 'not a member of any pushed group (policy scope.users.membersOfPushedGroupsOnly)';
+  }
+}
+
+/** The policy's extra attributes and role, each with where its value comes from. */
+function extraAttributeDecisions(
+  policy: Policy,
+  want: DesiredUser,
+  have: AppUser | null,
+  groups: readonly GroupRef[],
+): SubjectDecision[] {
+  const decide = (key: string, source: string, createOnly: boolean): SubjectDecision => {
+    const value = want.extra?.[key]?.value ?? null;
+    const held = have?.extra?.[key];
+    const onCreate = createOnly ? ', set on create only' : '';
+    return {
+      topic: key,
+      text: `mapped ${key} ${valueText(value)} (from ${source}${onCreate})`,
+      app: have === null ? null : valueText(held ?? null),
+      inStep: have === null || createOnly ? null : sameScimValue(held, value),
+    };
+  };
+  const decisions = policy.mapping.attributes
+    .filter((mapped) => coreFieldOf(mapped.target) === undefined)
+    .map((mapped) => decide(scimPathKey(mapped.target), sourceText(mapped.source), mapped.source.createOnly));
+  if (policy.roles !== undefined) {
+    const role = roleFor(groups, policy.roles);
+    const rule = role.rule === undefined ? undefined : policy.roles.rules[role.rule];
+    const source =
+      rule !== undefined
+        ? `role rule ${(role.rule ?? 0) + 1}: member of ${quoted(rule.group)}`
+        : role.value === undefined
+          ? 'no role rule matches and the policy has no default role'
+          : 'the default role: no role rule matches';
+    decisions.push(decide(scimPathKey(policy.roles.target), source, false));
+  }
+  return decisions;
+}
+
+function sourceText(source: AttributeSource): string {
+  switch (source.kind) {
+    case 'attribute':
+      return `the IdP attribute ${source.attribute}`;
+    case 'constant':
+      return 'a constant';
+    case 'group':
+      return `member of ${quoted(source.group)} → ${JSON.stringify(source.then)}${source.else === undefined ? '' : `, else ${JSON.stringify(source.else)}`}`;
+  }
+}
+
+function ruleText(rule: AttributeRule): string {
+  switch (rule.kind) {
+    case 'equals':
+      return `${rule.attribute} equals ${JSON.stringify(rule.value)}`;
+    case 'in':
+      return `${rule.attribute} in ${JSON.stringify(rule.values)}`;
+    case 'matches':
+      return `${rule.attribute} matches ${JSON.stringify(rule.glob)}`;
+    case 'exists':
+      return `${rule.attribute} ${rule.exists ? 'exists' : 'does not exist'}`;
+  }
+}
+
+function valueText(value: ScimAttributeValue | null): string {
+  return value === null ? '(none)' : JSON.stringify(value);
 }
 
 function membershipDecisions(
   evidence: UserEvidence,
-  desired: DesiredState,
+  rules: PolicyDecisions,
   active: boolean,
   idp: string,
 ): SubjectDecision[] {
@@ -185,9 +281,9 @@ function membershipDecisions(
   for (const group of byName(evidence.idpGroups)) {
     const name = quoted(group.displayName);
     const reference = { id: group.id, displayName: group.displayName };
-    const wanted = desired.groups.get(group.id);
-    if (wanted === undefined) {
-      const why = group.builtIn ? 'built-in group' : 'the group is not pushed';
+    const selection = rules.groupSelection(group.id);
+    if (!selection.selected) {
+      const why = selection.reason === 'built-in' ? 'built-in group' : 'the group is not pushed (policy scope.groups)';
       decisions.push({
         topic: 'membership',
         text: `member of ${name} in ${idp} → out of scope: ${why}`,
@@ -197,7 +293,7 @@ function membershipDecisions(
       });
       continue;
     }
-    const member = wanted.members.has(evidence.id);
+    const member = active && rules.membership.usersOf(group.id).has(evidence.id);
     decisions.push({
       topic: 'membership',
       text: member
@@ -212,6 +308,16 @@ function membershipDecisions(
   for (const group of evidence.appGroups) {
     if (listed.has(group.externalId)) continue;
     const name = quoted(group.displayName);
+    if (active && rules.membership.usersOf(group.externalId).has(evidence.id)) {
+      decisions.push({
+        topic: 'membership',
+        text: `member of ${name} in ${idp} through a nested group (policy nestedGroups: flatten) → member of ${name} in the app`,
+        app: 'member',
+        inStep: true,
+        group: { id: group.externalId, displayName: group.displayName },
+      });
+      continue;
+    }
     decisions.push({
       topic: 'membership',
       text: `not a member of ${name} in ${idp} → not a member of ${name} in the app`,
@@ -287,13 +393,7 @@ function userSlice(user: DirectoryUser, groups: readonly DirectoryGroup[]): Dire
 }
 
 function attributesOf(user: Attributes): Attributes {
-  return {
-    userName: user.userName,
-    email: user.email,
-    givenName: user.givenName,
-    familyName: user.familyName,
-    displayName: user.displayName,
-  };
+  return userAttributesOf(user);
 }
 
 // Code-point order, not the locale's: the same output on every machine.

@@ -1,4 +1,5 @@
-import type { Scope } from '../scope.js';
+import type { Directory } from '../model/directory.js';
+import type { Policy } from '../policy/policy.js';
 
 /** What explaining a subject needs besides its evidence: how to name the IdP and the rules the planner applies. */
 export interface ExplainSubjectContext {
@@ -6,8 +7,14 @@ export interface ExplainSubjectContext {
   readonly idpName: string;
   /** `okta`, `graph`, `sandbox`: where each mapped attribute comes from. */
   readonly idpKind: string;
-  /** The scope the planner uses for this connection. */
-  readonly scope: Scope;
+  /** The connection's policy, which the planner applies. */
+  readonly policy: Policy;
+  /**
+   * The whole mirrored directory, when the caller loaded it: needed for the decisions that depend on other objects
+   * (nested groups flattened, "members of pushed groups only"). Absent: the subject's own slice (its direct groups
+   * or members) stands for it.
+   */
+  readonly directory?: Directory;
 }
 
 /** One decision the planner takes about a subject, with its reason and whether the app already agrees. Plain JSON. */

@@ -2,7 +2,8 @@ import type { GroupChanges, GroupWrite, UserChanges, UserWrite } from '../target
 
 /**
  * One line of the JSONL target's file: one applied write. `at` is an ISO 8601 timestamp; `appId` is the id
- * the target gave the object (`u-<externalId>` for users, `g-<externalId>` for groups).
+ * the target gave the object (`u-<externalId>` for users, `g-<externalId>` for groups). A user's `extra` (the
+ * policy's extra attributes by SCIM path, `null` for one cleared) is written as given, absent when there is none.
  */
 export type JsonlRecord =
   | {

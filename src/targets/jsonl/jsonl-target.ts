@@ -65,9 +65,12 @@ export class JsonlTarget implements Target {
   }
 
   async updateUser(appId: string, changes: UserChanges): Promise<void> {
+    // The extra attributes as given, `null` (cleared) included; an empty set of them is no change.
+    const { extra, ...attributes } = changes;
+    const effective: UserChanges = extra === undefined || Object.keys(extra).length === 0 ? attributes : changes;
     // Nothing to change is no write at all: an unchanged directory must leave the app untouched.
-    if (Object.keys(changes).length === 0) return;
-    await this.#serial(() => this.#append({ at: this.#at(), op: 'user.update', appId, changes: { ...changes } }));
+    if (Object.keys(effective).length === 0) return;
+    await this.#serial(() => this.#append({ at: this.#at(), op: 'user.update', appId, changes: { ...effective } }));
   }
 
   createGroup(group: GroupWrite, options: CreateOptions): Promise<CreateResult> {

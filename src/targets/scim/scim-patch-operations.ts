@@ -1,4 +1,5 @@
 import type { GroupChanges, UserChanges, UserWrite } from '../target.js';
+import { extraChangeOperations, withExtraAttributes } from './scim-extra-attributes.js';
 import { memberValuePath } from './scim-filter.js';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -30,8 +31,14 @@ export function workEmails(email: string): unknown[] {
 // sub-attributes not given "are left unchanged"). Path forms (`name.givenName`, `emails[type eq "work"].value`)
 // are refused by many limited providers. The cost: `emails` is replaced as a whole, which drops other e-mails
 // the app may hold for the person; dirsync owns the work e-mail and writes only that one.
+// The policy's extra attributes follow the same form, except a typed value of a multi-valued attribute
+// (`phoneNumbers[type eq "work"].value`), which goes by path so that the person's other values stay (see
+// `scim-extra-attributes.ts`; the target falls back where an app refuses that form).
 
-/** One `replace` per changed attribute (given and family name share one, as parts of `name`). */
+/**
+ * One `replace` per changed attribute (given and family name share one, as parts of `name`), then the extra
+ * attributes' operations (`extraChangeOperations`).
+ */
 export function userChangeOperations(changes: UserChanges): ScimPatchOperation[] {
   const operations: ScimPatchOperation[] = [];
   const replace = (value: Record<string, unknown>): void => {
@@ -45,12 +52,16 @@ export function userChangeOperations(changes: UserChanges): ScimPatchOperation[]
   if (Object.keys(name).length > 0) replace({ name });
   if (changes.email !== undefined) replace({ emails: workEmails(changes.email) });
   if (changes.active !== undefined) replace({ active: changes.active });
+  operations.push(...extraChangeOperations(changes.extra));
   return operations;
 }
 
-/** The attributes of a user as dirsync writes them, for create (POST) and adoption (PATCH). */
+/**
+ * The attributes of a user as dirsync writes them, for create (POST) and adoption (PATCH), the policy's extra
+ * attributes merged in (`withExtraAttributes`: `name.middleName` into `name`, extensions under their URN, …).
+ */
 export function userAttributes(user: UserWrite): Record<string, unknown> {
-  return {
+  const attributes = {
     userName: user.userName,
     externalId: user.externalId,
     name: { givenName: user.givenName, familyName: user.familyName },
@@ -58,6 +69,7 @@ export function userAttributes(user: UserWrite): Record<string, unknown> {
     emails: workEmails(user.email),
     active: user.active,
   };
+  return withExtraAttributes(attributes, user.extra);
 }
 
 /** One group PATCH: a rename and/or at most `maxMembersPerPatch` member changes. */

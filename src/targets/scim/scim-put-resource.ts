@@ -1,10 +1,14 @@
 import type { UserChanges } from '../target.js';
+import { withExtraAttributes } from './scim-extra-attributes.js';
 import { workEmails } from './scim-patch-operations.js';
 
 // Bodies of a PUT (RFC 7644 §3.5.1): the resource as the app returned it, changed, since a PUT replaces every
 // attribute it can and clears those left out. `meta` is the app's own and is not sent back.
 
-/** The user as read back, with the changes applied the way the PATCH forms would apply them. */
+/**
+ * The user as read back, with the changes applied the way the PATCH forms would apply them; the extra attributes as
+ * `withExtraAttributes` writes them (a typed phone number merged into the list, an extension's URN in `schemas`).
+ */
 export function userForPut(current: Readonly<Record<string, unknown>>, changes: UserChanges): Record<string, unknown> {
   const user: Record<string, unknown> = { ...current };
   delete user['meta'];
@@ -18,7 +22,7 @@ export function userForPut(current: Readonly<Record<string, unknown>>, changes: 
   }
   if (changes.email !== undefined) user['emails'] = workEmails(changes.email);
   if (changes.active !== undefined) user['active'] = changes.active;
-  return user;
+  return withExtraAttributes(user, changes.extra);
 }
 
 export interface GroupPutChange {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { adoptionHold } from '../../core/identity/adoption-hold.js';
+import type { ExtraAttributeChanges } from '../../core/model/extra-attributes.js';
 import type { HeldIdentity } from '../../core/planner/op-hold.js';
 import type { Op, OpKind } from '../../core/planner/op.js';
 import type {
@@ -13,6 +14,8 @@ import type {
 } from '../target.js';
 import { OpHeldError } from '../op-held-error.js';
 import { TargetError } from '../target-error.js';
+import { isFormRefused, isNoTarget, isSuccess, refusalOf, scimTypeOf } from './scim-answer.js';
+import { extensionSchemas, splitExtraAttributes } from './scim-extra-attributes.js';
 import { ScimHttp } from './scim-http.js';
 import type { ScimHttpResponse } from './scim-http.js';
 import { ScimLookup } from './scim-lookup.js';
@@ -30,16 +33,11 @@ import {
 import type { GroupPatchBatch, ScimPatchOperation } from './scim-patch-operations.js';
 import { ScimProviderCapabilities } from './scim-provider-capabilities.js';
 import { groupForPut, userForPut } from './scim-put-resource.js';
-import {
-  SCIM_GROUP_SCHEMA,
-  SCIM_USER_SCHEMA,
-  scimErrorSchema,
-  scimGroupSchema,
-  scimUserSchema,
-} from './scim-schemas.js';
+import { SCIM_GROUP_SCHEMA, SCIM_USER_SCHEMA, scimGroupSchema, scimUserSchema } from './scim-schemas.js';
 import type { ScimGroup, ScimUser } from './scim-schemas.js';
 import { resolveScimTargetConfig } from './scim-target-config.js';
 import type { ResolvedScimTargetConfig, ScimTargetConfig } from './scim-target-config.js';
+import { patchUser } from './scim-user-patch.js';
 
 /**
  * The app as a SCIM 2.0 service provider (RFC 7643/7644), strict or limited: `eq` filters only, PATCH in the
@@ -74,7 +72,8 @@ export class ScimTarget implements Target {
       if (found !== undefined) return this.#linkUser(found, user, options);
     }
     const response = await this.#http.request('POST', 'Users', {
-      json: { schemas: [SCIM_USER_SCHEMA], ...userAttributes(user) },
+      // RFC 7643 §3: `schemas` names every schema whose attributes the body holds, extensions included.
+      json: { schemas: [SCIM_USER_SCHEMA, ...extensionSchemas(user.extra)], ...userAttributes(user) },
       findLanded: () => this.#findOwnUser(user),
     });
     if (isSuccess(response)) return { appId: this.#http.parse(response, scimUserSchema, action).id, adopted: false };
@@ -87,12 +86,23 @@ export class ScimTarget implements Target {
   }
 
   async updateUser(appId: string, changes: UserChanges): Promise<void> {
-    const operations = userChangeOperations(changes);
-    if (operations.length === 0) return;
-    await this.#write('userUpdate', 'user.update', `update user ${appId}`, (dialect) =>
-      dialect.userUpdate === 'put'
-        ? this.#put('Users', appId, (current) => userForPut(current, changes))
-        : this.#send('Users', appId, operations),
+    if (userChangeOperations(changes).length === 0) return;
+    const { whole, typed } = splitExtraAttributes(changes.extra);
+    const policyAttributes = Object.keys(changes.extra ?? {});
+    await this.#write(
+      'userUpdate',
+      'user.update',
+      `update user ${appId}`,
+      (dialect) =>
+        dialect.userUpdate === 'put'
+          ? this.#put('Users', appId, (current) => userForPut(current, changes))
+          : this.#patchUser(appId, userChangeOperations({ ...changes, extra: whole }), typed),
+      // A refusal of a change that carries the policy's attributes most likely names an attribute the app does not
+      // have (Dovetail has no `title`): learning "no PATCH" from it would turn every later user update into work
+      // by hand. The op fails instead, naming the attributes, and is retried, then parked, like any refused op.
+      policyAttributes.length === 0
+        ? undefined
+        : `the update carries the policy's attributes ${policyAttributes.join(', ')}: if the app has no such attribute, remove it from the connection's policy (mapping.attributes or roles.attribute)`,
     );
   }
 
@@ -191,7 +201,11 @@ export class ScimTarget implements Target {
       linkedExternalId: options.linkedExternalIdOf?.(found.id),
     });
     if (hold !== null && options.adoptHeld !== true) throw new OpHeldError(hold);
-    await this.#patch('Users', found.id, [{ op: 'replace', value: userAttributes(user) }], `adopt user ${found.id}`);
+    // Typed values (a work phone number) go by path, as in an update: the account's other numbers stay.
+    const { whole, typed } = splitExtraAttributes(user.extra);
+    const operations: ScimPatchOperation[] = [{ op: 'replace', value: userAttributes({ ...user, extra: whole }) }];
+    const refused = await this.#patchUser(found.id, operations, typed);
+    if (refused !== undefined) throw this.#http.failure(refused, `adopt user ${found.id}`);
     return { appId: found.id, adopted: true };
   }
 
@@ -321,6 +335,8 @@ export class ScimTarget implements Target {
     kind: OpKind,
     action: string,
     send: (dialect: ScimDialect) => Promise<ScimHttpResponse | undefined>,
+    /** Set when a refused form must not be learned (the request held more than the form): the failure's hint. */
+    noLearning?: string,
   ): Promise<void> {
     let dialect = await this.#dialect.get();
     for (;;) {
@@ -329,8 +345,16 @@ export class ScimTarget implements Target {
       const response = refusalOf(await send(dialect));
       if (response === undefined) return;
       if (!isFormRefused(response)) throw this.#http.failure(response, action);
-      const status = scimErrorSchema.safeParse(response.body).data?.scimType;
-      const answer = `HTTP ${response.status}${typeof status === 'string' ? ` ${status}` : ''}`;
+      // A 405 or 501 refuses the method itself, whatever the body: that is still learned.
+      if (noLearning !== undefined && response.status === 400) {
+        const failure = this.#http.failure(response, action);
+        throw new TargetError(failure.kind, `${failure.message}; ${noLearning}`, {
+          ...(failure.status === undefined ? {} : { status: failure.status }),
+          ...(failure.detail === undefined ? {} : { detail: failure.detail }),
+        });
+      }
+      const status = scimTypeOf(response);
+      const answer = `HTTP ${response.status}${status === undefined ? '' : ` ${status}`}`;
       dialect = await this.#dialect.learn(write, answer);
     }
   }
@@ -346,6 +370,29 @@ export class ScimTarget implements Target {
       if (refused !== undefined) return refused;
     }
     return undefined;
+  }
+
+  /** A user PATCH with the policy's typed values by path, and the fallbacks of `patchUser` for them. */
+  #patchUser(
+    appId: string,
+    operations: readonly ScimPatchOperation[],
+    typed: ExtraAttributeChanges,
+  ): Promise<ScimHttpResponse | undefined> {
+    const path = `Users/${encodeURIComponent(appId)}`;
+    return patchUser(
+      {
+        send: (patch) => this.#send('Users', appId, patch),
+        read: async () => {
+          const response = await this.#http.request('GET', path);
+          if (!isSuccess(response)) return { refused: response };
+          const action = `read user ${appId}`;
+          this.#http.parse(response, scimUserSchema, action);
+          return { user: this.#http.parse(response, RAW_RESOURCE, action) };
+        },
+      },
+      operations,
+      typed,
+    );
   }
 
   /**
@@ -405,28 +452,6 @@ function heldIdentityOf(found: ScimUser): HeldIdentity {
   };
 }
 
-function isSuccess(response: ScimHttpResponse): boolean {
-  return response.status >= 200 && response.status < 300;
-}
-
 const EMPTY_BATCH: GroupPatchBatch = { displayName: undefined, addMemberIds: [], removeMemberIds: [] };
 
 const RAW_RESOURCE = z.record(z.string(), z.unknown());
-
-/** `undefined` for a success, else the answer. */
-function refusalOf(response: ScimHttpResponse | undefined): ScimHttpResponse | undefined {
-  return response === undefined || isSuccess(response) ? undefined : response;
-}
-
-// The answers of an app to a form of request it does not take (RFC 7644 §3.12): not a problem with the data.
-const FORM_REFUSALS: ReadonlySet<string> = new Set(['invalidPath', 'invalidSyntax']);
-
-function isFormRefused(response: ScimHttpResponse): boolean {
-  if (response.status === 405 || response.status === 501) return true;
-  const scimType = scimErrorSchema.safeParse(response.body).data?.scimType;
-  return response.status === 400 && typeof scimType === 'string' && FORM_REFUSALS.has(scimType);
-}
-
-function isNoTarget(response: ScimHttpResponse): boolean {
-  return response.status === 400 && scimErrorSchema.safeParse(response.body).data?.scimType === 'noTarget';
-}

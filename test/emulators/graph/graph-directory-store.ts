@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from './graph-json.js';
+import { USER_DEFAULTS } from './graph-directory-objects.js';
 import type {
   GraphGroupPatch,
   GraphGroupRecord,
@@ -56,27 +57,15 @@ export class GraphDirectoryStore {
   createUser(seed: GraphUserSeed): GraphUserRecord {
     const id = seed.id ?? randomUUID();
     if (this.user(id) !== undefined) throw new Error(`user ${id} exists`);
-    const record: GraphUserRecord = {
-      mail: null,
-      proxyAddresses: [],
-      otherMails: [],
-      givenName: null,
-      surname: null,
-      displayName: null,
-      accountEnabled: true,
-      userType: 'Member',
-      jobTitle: null,
-      department: null,
-      ...seed,
-      id,
-    };
+    const record: GraphUserRecord = withoutUnsetExtensions({ ...USER_DEFAULTS, ...seed, id });
     this.#users.set(id, { record, changedAt: ++this.#seq, removed: undefined });
     return record;
   }
 
+  /** Changes properties; an `extension_…` attribute set to null is removed, as a PATCH does on Graph. */
   updateUser(id: string, patch: GraphUserPatch): GraphUserRecord {
     const tracked = this.#live(this.#users, id, 'user');
-    tracked.record = { ...tracked.record, ...patch, id };
+    tracked.record = withoutUnsetExtensions({ ...tracked.record, ...patch, id });
     tracked.changedAt = ++this.#seq;
     return tracked.record;
   }
@@ -115,7 +104,7 @@ export class GraphDirectoryStore {
     const id = seed.id ?? randomUUID();
     if (this.group(id) !== undefined) throw new Error(`group ${id} exists`);
     const unified = seed.groupTypes?.includes('Unified') ?? false;
-    const record: GraphGroupRecord = {
+    const record: GraphGroupRecord = withoutUnsetExtensions({
       description: null,
       groupTypes: [],
       securityEnabled: !unified,
@@ -124,7 +113,7 @@ export class GraphDirectoryStore {
       mailNickname: seed.displayName.replace(/[^A-Za-z0-9]/g, '').toLowerCase() || 'group',
       ...seed,
       id,
-    };
+    });
     this.#groups.set(id, { record, changedAt: ++this.#seq, removed: undefined });
     this.#members.set(id, new Map());
     return record;
@@ -132,7 +121,7 @@ export class GraphDirectoryStore {
 
   updateGroup(id: string, patch: GraphGroupPatch): GraphGroupRecord {
     const tracked = this.#live(this.#groups, id, 'group');
-    tracked.record = { ...tracked.record, ...patch, id };
+    tracked.record = withoutUnsetExtensions({ ...tracked.record, ...patch, id });
     tracked.changedAt = ++this.#seq;
     return tracked.record;
   }
@@ -146,11 +135,15 @@ export class GraphDirectoryStore {
     }
   }
 
-  /** Adds a user or a group (nested) as a direct member; adding a present member changes nothing. */
+  /**
+   * Adds a user or a group (nested) as a direct member; adding a present member changes nothing. The next
+   * `groups/delta` round reports it in `members@delta` with its `@odata.type`, like any member.
+   */
   addMember(groupId: string, memberId: string): void {
     this.#live(this.#groups, groupId, 'group');
     const type: GraphMemberType = this.user(memberId) !== undefined ? 'user' : 'group';
     if (type === 'group') this.#live(this.#groups, memberId, 'user or group');
+    if (memberId === groupId) throw new Error(`group ${groupId} cannot be a member of itself`);
     const members = this.#members.get(groupId)!;
     if (members.has(memberId)) return;
     members.set(memberId, type);
@@ -190,6 +183,25 @@ export class GraphDirectoryStore {
     return [...(this.#members.get(groupId) ?? new Map<string, GraphMemberType>())].map(([id, type]) => ({ id, type }));
   }
 
+  /**
+   * Every member of a live group, direct or through nested groups, once each (nested groups included, as
+   * `transitiveMembers` lists them), breadth first; a cycle of nesting ends where it closes.
+   */
+  transitiveMembers(groupId: string): GraphMemberRef[] | undefined {
+    const direct = this.members(groupId);
+    if (direct === undefined) return undefined;
+    const seen = new Set<string>([groupId]);
+    const out: GraphMemberRef[] = [];
+    const queue = [...direct];
+    for (let ref = queue.shift(); ref !== undefined; ref = queue.shift()) {
+      if (seen.has(ref.id)) continue;
+      seen.add(ref.id);
+      out.push(ref);
+      if (ref.type === 'group') queue.push(...(this.members(ref.id) ?? []));
+    }
+    return out;
+  }
+
   userChangesSince(seq: number): GraphObjectChange<GraphUserRecord>[] {
     return changesSince(this.#users, seq);
   }
@@ -222,6 +234,14 @@ export class GraphDirectoryStore {
     if (tracked === undefined || tracked.removed !== undefined) throw new Error(`no live ${what} ${id}`);
     return tracked;
   }
+}
+
+/** The record without the `extension_…` attributes that hold no value (null or undefined). */
+function withoutUnsetExtensions<T extends object>(record: T): T {
+  const kept = Object.entries(record).filter(
+    ([name, value]) => !(name.startsWith('extension_') && (value === null || value === undefined)),
+  );
+  return Object.fromEntries(kept) as T;
 }
 
 function liveRecords<T>(map: Map<string, Tracked<T>>): T[] {

@@ -25,6 +25,7 @@ import type { JsonObject } from './graph-json.js';
 import { GraphRequestLog } from './graph-request-log.js';
 import type { GraphLoggedRequest } from './graph-request-log.js';
 import { routeGraphRequest } from './graph-routes.js';
+import { GraphServicePrincipalStore } from './graph-service-principals.js';
 
 export interface GraphEmulatorOptions {
   /** Page size of list queries without `$top`; default 100. */
@@ -51,17 +52,21 @@ export interface GraphEmulatorEndpoints {
 }
 
 /**
- * Entra ID's token service and Microsoft Graph v1.0 (users, groups, members, delta) for tests, over HTTPS on
- * 127.0.0.1 with a throwaway CA, so the real `@azure/identity` and `@microsoft/microsoft-graph-client` run against
- * it unmodified. One server: the authority at `/{tenant}/...`, Graph at `/v1.0/...`.
+ * Entra ID's token service and Microsoft Graph v1.0 (users, groups, direct and transitive members, delta, and the
+ * assignments of enterprise applications) for tests, over HTTPS on 127.0.0.1 with a throwaway CA, so the real
+ * `@azure/identity` and `@microsoft/microsoft-graph-client` run against it unmodified. One server: the authority at
+ * `/{tenant}/...`, Graph at `/v1.0/...`.
  *
- * The directory is changed with `directory` (every change is seen by the next delta round); apps are registered
- * with `registerApp`; faults with `throttleNext` / `slowNext` /
- * `redirectNext` / `forgeLinksNext`; what clients did is in `requests()`.
+ * The directory is changed with `directory` (every change is seen by the next delta round; a group is nested in
+ * another with `addMember`); enterprise applications and their assigned users and groups with `servicePrincipals`;
+ * app registrations with `registerApp`; faults with `throttleNext` / `slowNext` / `redirectNext` /
+ * `forgeLinksNext`; what clients did is in `requests()`.
  */
 export class GraphEmulator {
   /** Users, groups and memberships: mutate it to make changes the next delta round reports. */
   readonly directory = new GraphDirectoryStore();
+  /** Enterprise applications (service principals) and who is assigned to them (`appRoleAssignedTo`). */
+  readonly servicePrincipals: GraphServicePrincipalStore;
   readonly #options: GraphEmulatorOptions;
   readonly #now: () => Date;
   readonly #signer = new GraphAccessTokenSigner();
@@ -76,6 +81,7 @@ export class GraphEmulator {
   constructor(options: GraphEmulatorOptions = {}) {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
+    this.servicePrincipals = new GraphServicePrincipalStore(this.directory, this.#now);
     this.#delta = new GraphDeltaEngine(this.directory, { membersPerObject: options.membersPerDeltaObject ?? 100 });
     this.#tokens = new EntraTokenService({
       signer: this.#signer,
@@ -222,6 +228,7 @@ export class GraphEmulator {
         const answer = routeGraphRequest(
           {
             store: this.directory,
+            servicePrincipals: this.servicePrincipals,
             delta: this.#delta,
             signer: this.#signer,
             baseUrl: this.endpoints.graphBaseUrl,

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** The page size a request asks for, and what to echo in `Preference-Applied`. */
 export interface GraphPageSize {
   readonly size: number;
@@ -26,21 +28,32 @@ export function pageSizeOf(prefer: string | undefined, top: string | null, defau
   return { size: defaultSize, preferenceApplied: undefined };
 }
 
-/** Encodes the offset of a plain (non-delta) list page as the `$skiptoken` of its `@odata.nextLink`. */
-export function encodeListSkipToken(offset: number, select: readonly string[] | null, size: number): string {
-  return Buffer.from(JSON.stringify({ offset, select, size }), 'utf8').toString('base64url');
+/** Where a plain (non-delta) list stands: carried by the `$skiptoken` of its `@odata.nextLink`. */
+export interface GraphListState {
+  readonly offset: number;
+  readonly select: readonly string[] | null;
+  readonly size: number;
+  /** The ids of `$filter=id in (…)` / `id eq …`, or null for an unfiltered list. */
+  readonly ids: readonly string[] | null;
 }
 
-export function decodeListSkipToken(
-  token: string,
-): { offset: number; select: string[] | null; size: number } | undefined {
+const listStateSchema = z.object({
+  offset: z.number().int().nonnegative(),
+  select: z.array(z.string()).nullable(),
+  size: z.number().int().positive(),
+  ids: z.array(z.string()).nullable(),
+});
+
+/** Encodes where a plain list stands as the `$skiptoken` of its `@odata.nextLink`. */
+export function encodeListSkipToken(state: GraphListState): string {
+  return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url');
+}
+
+/** The list state a `$skiptoken` carries, or undefined when it is not one the emulator issued. */
+export function decodeListSkipToken(token: string): GraphListState | undefined {
   try {
-    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof value !== 'object' || value === null) return undefined;
-    const { offset, select, size } = value as Record<string, unknown>;
-    if (typeof offset !== 'number' || typeof size !== 'number') return undefined;
-    if (select !== null && !(Array.isArray(select) && select.every((s) => typeof s === 'string'))) return undefined;
-    return { offset, select, size };
+    const parsed = listStateSchema.safeParse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }

@@ -1,41 +1,25 @@
-import { DEFAULT_GROUP_SELECT, DEFAULT_USER_SELECT, GROUP_PROPERTIES } from './graph-directory-objects.js';
-import type { GraphDirectoryStore } from './graph-directory-store.js';
-import type { GraphAccessTokenSigner } from './graph-access-token.js';
-import type { GraphDeltaEngine, GraphDeltaPage, GraphDeltaResource } from './graph-delta-engine.js';
+import { DEFAULT_GROUP_SELECT, DEFAULT_USER_SELECT } from './graph-directory-objects.js';
+import { appRoleAssignedToRoute } from './graph-app-role-routes.js';
+import type { GraphDeltaPage, GraphDeltaResource } from './graph-delta-engine.js';
 import { GraphError } from './graph-error.js';
 import type { JsonObject } from './graph-json.js';
-import { decodeListSkipToken, encodeListSkipToken, pageSizeOf } from './graph-paging.js';
+import { listRoute, membersRoute } from './graph-list-routes.js';
+import type { GraphMemberCast } from './graph-list-routes.js';
+import { pageSizeOf } from './graph-paging.js';
+import { contextUrl, notFound } from './graph-route-context.js';
+import type { GraphRouteContext, GraphRouteRequest, GraphRouteResponse } from './graph-route-context.js';
 import { GraphSelectError, parseSelect, projectObject } from './graph-select.js';
 
-export interface GraphRouteRequest {
-  readonly method: string;
-  /** Path under `/v1.0`, e.g. `/users/delta`. */
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly prefer: string | undefined;
-  readonly authorization: string | undefined;
-}
-
-export interface GraphRouteResponse {
-  readonly status: number;
-  readonly body: JsonObject;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-export interface GraphRouteContext {
-  readonly store: GraphDirectoryStore;
-  readonly delta: GraphDeltaEngine;
-  readonly signer: GraphAccessTokenSigner;
-  /** `https://127.0.0.1:PORT/v1.0`: the base of `@odata.nextLink` and `@odata.deltaLink`. */
-  readonly baseUrl: string;
-  readonly now: () => Date;
-  readonly listPageSize: number;
-  readonly deltaPageSize: number;
-}
-
 /** Application permissions that allow reading each resource (https://learn.microsoft.com/graph/permissions-reference). */
-const READ_ROLES: Readonly<Record<'users' | 'groups', readonly string[]>> = {
+const READ_ROLES: Readonly<Record<Collection, readonly string[]>> = {
   users: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  servicePrincipals: [
+    'Application.Read.All',
+    'Application.ReadWrite.All',
+    'Application.ReadWrite.OwnedBy',
+    'Directory.Read.All',
+    'Directory.ReadWrite.All',
+  ],
   groups: [
     'GroupMember.Read.All',
     'Group.Read.All',
@@ -44,6 +28,8 @@ const READ_ROLES: Readonly<Record<'users' | 'groups', readonly string[]>> = {
     'Directory.ReadWrite.All',
   ],
 };
+
+type Collection = 'users' | 'groups' | 'servicePrincipals';
 
 /** Audiences Graph accepts: its app id URI, its app id, and this emulator's own origin. */
 const GRAPH_AUDIENCES = ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000'];
@@ -57,7 +43,7 @@ export function routeGraphRequest(context: GraphRouteContext, request: GraphRout
     .filter((segment) => segment !== '')
     .map(decodeURIComponent);
   const [collection, second, third, ...rest] = segments;
-  if (collection !== 'users' && collection !== 'groups') {
+  if (collection !== 'users' && collection !== 'groups' && collection !== 'servicePrincipals') {
     throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${collection ?? ''}'.`);
   }
   if (request.method !== 'GET') {
@@ -65,10 +51,18 @@ export function routeGraphRequest(context: GraphRouteContext, request: GraphRout
   }
   authorize(context, request, collection);
   try {
-    if (second === undefined) return list(context, request, collection);
+    if (collection === 'servicePrincipals') {
+      if (second !== undefined && third === 'appRoleAssignedTo' && rest.length === 0) {
+        return appRoleAssignedToRoute(context, request, second);
+      }
+      throw new GraphError(400, 'BadRequest', `The emulator serves /servicePrincipals/{id}/appRoleAssignedTo only.`);
+    }
+    if (second === undefined) return listRoute(context, request, collection);
     if (DELTA_SEGMENTS.has(second.toLowerCase()) && third === undefined) return delta(context, request, collection);
     if (third === undefined) return single(context, request, collection, second);
-    if (collection === 'groups' && third === 'members' && rest.length === 0) return members(context, request, second);
+    if (collection === 'groups' && (third === 'members' || third === 'transitiveMembers') && rest.length <= 1) {
+      return membersRoute(context, request, second, third, memberCast(rest[0]));
+    }
   } catch (error) {
     if (error instanceof GraphSelectError) throw new GraphError(400, 'Request_BadRequest', error.message);
     throw error;
@@ -76,7 +70,7 @@ export function routeGraphRequest(context: GraphRouteContext, request: GraphRout
   throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${third}'.`);
 }
 
-function authorize(context: GraphRouteContext, request: GraphRouteRequest, collection: 'users' | 'groups'): void {
+function authorize(context: GraphRouteContext, request: GraphRouteRequest, collection: Collection): void {
   const match = /^Bearer\s+(\S+)$/i.exec(request.authorization ?? '');
   if (match === null) throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
   const claims = context.signer.verify(match[1]!);
@@ -95,35 +89,6 @@ function authorize(context: GraphRouteContext, request: GraphRouteRequest, colle
   }
 }
 
-function list(
-  context: GraphRouteContext,
-  request: GraphRouteRequest,
-  collection: 'users' | 'groups',
-): GraphRouteResponse {
-  const kind = collection === 'users' ? 'user' : 'group';
-  const skip = request.query.get('$skiptoken');
-  const state =
-    skip === null
-      ? {
-          offset: 0,
-          select: parseSelect(request.query.get('$select'), kind),
-          size: pageSizeOf(undefined, request.query.get('$top'), context.listPageSize).size,
-        }
-      : decodeListSkipToken(skip);
-  if (state === undefined) throw new GraphError(400, 'Request_BadRequest', 'Invalid $skiptoken.');
-  const records = collection === 'users' ? context.store.users() : context.store.groups();
-  const properties = state.select ?? (collection === 'users' ? DEFAULT_USER_SELECT : DEFAULT_GROUP_SELECT);
-  const value = records
-    .slice(state.offset, state.offset + state.size)
-    .map((record) => projectObject(record, properties));
-  const body: JsonObject = { '@odata.context': contextUrl(context, collection, state.select), value };
-  if (state.offset + state.size < records.length) {
-    const token = encodeListSkipToken(state.offset + state.size, state.select, state.size);
-    body['@odata.nextLink'] = `${context.baseUrl}/${collection}?$skiptoken=${token}`;
-  }
-  return { status: 200, body, headers: {} };
-}
-
 function single(
   context: GraphRouteContext,
   request: GraphRouteRequest,
@@ -140,29 +105,6 @@ function single(
   const properties = select ?? (collection === 'users' ? DEFAULT_USER_SELECT : DEFAULT_GROUP_SELECT);
   const body: JsonObject = { '@odata.context': `${contextUrl(context, collection, select)}/$entity` };
   return { status: 200, body: { ...body, ...projectObject(record, properties) }, headers: {} };
-}
-
-function members(context: GraphRouteContext, request: GraphRouteRequest, groupId: string): GraphRouteResponse {
-  const refs = context.store.members(groupId);
-  if (refs === undefined) throw notFound(groupId);
-  const select = parseSelect(request.query.get('$select'), 'user', GROUP_PROPERTIES);
-  const skip = request.query.get('$skiptoken');
-  const size = pageSizeOf(undefined, request.query.get('$top'), context.listPageSize).size;
-  const state = skip === null ? { offset: 0, select, size } : decodeListSkipToken(skip);
-  if (state === undefined) throw new GraphError(400, 'Request_BadRequest', 'Invalid $skiptoken.');
-  const value: JsonObject[] = [];
-  for (const ref of refs.slice(state.offset, state.offset + state.size)) {
-    const record = ref.type === 'user' ? context.store.user(ref.id) : context.store.group(ref.id);
-    if (record === undefined) continue;
-    const properties = state.select ?? (ref.type === 'user' ? DEFAULT_USER_SELECT : DEFAULT_GROUP_SELECT);
-    value.push({ '@odata.type': `#microsoft.graph.${ref.type}`, ...projectObject(record, properties) });
-  }
-  const body: JsonObject = { '@odata.context': `${context.baseUrl}/$metadata#directoryObjects`, value };
-  if (state.offset + state.size < refs.length) {
-    const token = encodeListSkipToken(state.offset + state.size, state.select, state.size);
-    body['@odata.nextLink'] = `${context.baseUrl}/groups/${groupId}/members?$skiptoken=${token}`;
-  }
-  return { status: 200, body, headers: {} };
 }
 
 function delta(
@@ -207,14 +149,15 @@ function parseDeltaSelect(request: GraphRouteRequest, resource: GraphDeltaResour
     : parseSelect(request.query.get('$select'), 'group', ['members']);
 }
 
-function contextUrl(context: GraphRouteContext, collection: string, select: readonly string[] | null): string {
-  return `${context.baseUrl}/$metadata#${collection}${select === null ? '' : `(${select.join(',')})`}`;
-}
-
-function notFound(id: string): GraphError {
-  return new GraphError(
-    404,
-    'Request_ResourceNotFound',
-    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+/** The OData cast segment of a member list (`microsoft.graph.user`), if any; Graph refuses a type groups cannot hold. */
+function memberCast(segment: string | undefined): GraphMemberCast {
+  if (segment === undefined) return undefined;
+  const type = segment.toLowerCase();
+  if (type === 'microsoft.graph.user') return 'user';
+  if (type === 'microsoft.graph.group') return 'group';
+  throw new GraphError(
+    400,
+    'Request_UnsupportedQuery',
+    `The emulator casts members to microsoft.graph.user or group only.`,
   );
 }

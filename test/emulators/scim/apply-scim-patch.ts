@@ -5,6 +5,7 @@ import type { JsonObject, JsonValue } from './scim-json.js';
 import { parseScimPatchPath } from './scim-patch-path.js';
 import type { ScimPatchPath } from './scim-patch-path.js';
 import type { ScimPatchOperation, ScimPatchOperationName } from './scim-patch-request.js';
+import { findScimAttribute } from './scim-resource-schema.js';
 import type { ScimAttribute, ScimResourceSchema } from './scim-resource-schema.js';
 
 /**
@@ -79,12 +80,7 @@ function applyAt(target: JsonObject, op: ScimPatchOperationName, path: ScimPatch
   } else if (attribute.multiValued) {
     applyMultiValued(target, op, attribute, value, path.text);
   } else if (attribute.type === 'complex') {
-    // RFC 7644 §3.5.2.3: "Sub-attributes that are not specified in the 'value' parameter are left unchanged."
-    const incoming = coerceScimElement(attribute, value, path.text);
-    const existing = target[attribute.name];
-    const merged = { ...(isJsonObject(existing) ? existing : {}), ...(isJsonObject(incoming) ? incoming : {}) };
-    if (incoming === undefined && op === 'replace') deleteKey(target, attribute.name);
-    else setOrDelete(target, attribute.name, Object.keys(merged).length === 0 ? undefined : merged);
+    applyComplex(target, op, attribute, value, path.text);
   } else {
     const coerced = coerceScimElement(attribute, value, path.text);
     if (coerced === undefined && attribute.required) {
@@ -92,6 +88,37 @@ function applyAt(target: JsonObject, op: ScimPatchOperationName, path: ScimPatch
     }
     setOrDelete(target, attribute.name, coerced);
   }
+}
+
+/**
+ * RFC 7644 §3.5.2.3: "Sub-attributes that are not specified in the 'value' parameter are left unchanged." A
+ * sub-attribute given as `null` becomes unassigned (RFC 7643 §2.5), so `{ "name": { "middleName": null } }` clears
+ * the middle name alone; a `null` value replaces the whole attribute with nothing.
+ */
+function applyComplex(
+  target: JsonObject,
+  op: ScimPatchOperationName,
+  attribute: ScimAttribute,
+  value: JsonValue,
+  where: string,
+): void {
+  if (value === null) {
+    if (op === 'replace') deleteKey(target, attribute.name);
+    return;
+  }
+  const incoming = coerceScimElement(attribute, value, where);
+  const existing = target[attribute.name];
+  const merged: JsonObject = {
+    ...(isJsonObject(existing) ? existing : {}),
+    ...(isJsonObject(incoming) ? incoming : {}),
+  };
+  if (isJsonObject(value)) {
+    for (const [key, subValue] of Object.entries(value)) {
+      const sub = findScimAttribute(attribute.subAttributes, key);
+      if (subValue === null && sub !== undefined) deleteKey(merged, sub.name);
+    }
+  }
+  setOrDelete(target, attribute.name, Object.keys(merged).length === 0 ? undefined : merged);
 }
 
 function applyMultiValued(

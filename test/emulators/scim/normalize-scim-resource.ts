@@ -8,9 +8,14 @@ import type { ScimAttribute, ScimResourceSchema } from './scim-resource-schema.j
  * Checks a whole resource (a POST or PUT body, or the result of a PATCH) against its schema and returns it with
  * canonical attribute names, without the read-only ones (`id`, `meta`: the store owns them) and without
  * unassigned ones. Unknown attributes are refused rather than dropped, so a client never believes it set
- * something the app ignored.
+ * something the app ignored. `sentBody`: the body came from a client (POST, PUT), whose `schemas` must then list
+ * every extension it writes; the result of a PATCH gets its `schemas` from the attributes it holds.
  */
-export function normalizeScimResource(body: JsonValue, schema: ScimResourceSchema): JsonObject {
+export function normalizeScimResource(
+  body: JsonValue,
+  schema: ScimResourceSchema,
+  { sentBody }: { readonly sentBody: boolean },
+): JsonObject {
   if (!isJsonObject(body)) throw ScimError.badRequest('invalidSyntax', 'The body must be a JSON object');
   const schemas = body['schemas'];
   const urn = schema.schemaUrn.toLowerCase();
@@ -31,11 +36,20 @@ export function normalizeScimResource(body: JsonValue, schema: ScimResourceSchem
     const coerced = coerceScimValue(attribute, value, attribute.name);
     if (coerced !== undefined) resource[attribute.name] = coerced;
   }
-  // An extension's attributes sit under its schema URN (RFC 7643 §3.3), which `schemas` then lists.
+  // An extension's attributes sit under its schema URN (RFC 7643 §3.3), which `schemas` then lists: RFC 7643 §3
+  // has `schemas` name the schemas "that define the attributes present", so a body that leaves one out is malformed.
   for (const attribute of schema.attributes) {
-    if (attribute.name.startsWith('urn:') && resource[attribute.name] !== undefined) {
-      schemaUrns.push(attribute.name);
+    if (!attribute.name.startsWith('urn:') || resource[attribute.name] === undefined) continue;
+    const listed = schemas.some(
+      (entry) => typeof entry === 'string' && entry.toLowerCase() === attribute.name.toLowerCase(),
+    );
+    if (sentBody && !listed) {
+      throw ScimError.badRequest(
+        'invalidSyntax',
+        `"schemas" must list "${attribute.name}", whose attributes the body holds`,
+      );
     }
+    schemaUrns.push(attribute.name);
   }
   for (const attribute of schema.attributes) {
     if (attribute.required && resource[attribute.name] === undefined) {

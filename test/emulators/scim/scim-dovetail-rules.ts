@@ -1,4 +1,4 @@
-import { USER_SCHEMA } from './scim-core-schemas.js';
+import { USER_BASE_ATTRIBUTES, USER_SCHEMA } from './scim-core-schemas.js';
 import { ScimError } from './scim-error.js';
 import type { ScimFilter } from './scim-filter.js';
 import { isJsonObject } from './scim-json.js';
@@ -12,16 +12,20 @@ import type { ScimResourceSchema } from './scim-resource-schema.js';
 // namespace, as Dovetail puts it) and `workspaceAdmin` in Dovetail's extension; filters on `userName` and
 // `displayName` with `eq` and `and`. Groups: `displayName` and `members`, filters on `displayName` with `eq`,
 // and a PATCH that only adds members by Dovetail user id. No group PUT or DELETE.
+// Dovetail documents no other user attribute: `title`, `phoneNumbers`, `roles`, the enterprise extension and the
+// rest are refused as unknown (400 invalidSyntax), never stored, so a client cannot believe Dovetail took them.
+// The names, e-mails and externalId an IdP sends to every app are taken (Okta, Dovetail's supported IdP, sends
+// them on every create).
 
 export const DOVETAIL_USER_EXTENSION_URN = 'urn:ietf:params:scim:schemas:extension:dovetail:2.0:User';
 export const DOVETAIL_ROLES = ['MANAGER', 'CONTRIBUTOR', 'VIEWER'] as const;
 const DISPLAY_NAME_MAX = 100;
 
-/** The core User schema with Dovetail's `role` and its extension (`workspaceAdmin`). */
+/** The base User attributes with Dovetail's `role` and its extension (`workspaceAdmin`), nothing else. */
 export const DOVETAIL_USER_SCHEMA: ScimResourceSchema = {
   ...USER_SCHEMA,
   attributes: [
-    ...USER_SCHEMA.attributes,
+    ...USER_BASE_ATTRIBUTES,
     scimAttribute('role', 'string', { caseExact: true, canonicalValues: DOVETAIL_ROLES }),
     scimAttribute(DOVETAIL_USER_EXTENSION_URN, 'complex', {
       subAttributes: [scimAttribute('workspaceAdmin', 'boolean')],

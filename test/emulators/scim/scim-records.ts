@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { JsonValue } from './scim-json.js';
 
 // Typed views of what the emulator stores, for assertions in tests. Parsed, not cast: a record that does not fit
 // means the emulator stored something it should have refused.
@@ -11,6 +12,12 @@ const meta = z.object({
   version: z.string(),
 });
 
+/** One value of a multi-valued attribute (RFC 7643 §2.4): `phoneNumbers`, `roles`. */
+const typedValue = z
+  .object({ value: z.string(), type: z.string(), primary: z.boolean(), display: z.string() })
+  .partial();
+
+/** A user as stored; attributes the assertions do not read (nickName, addresses, …) are not listed. */
 export const scimUserRecordSchema = z.object({
   id: z.string(),
   userName: z.string(),
@@ -31,6 +38,19 @@ export const scimUserRecordSchema = z.object({
     )
     .optional(),
   active: z.boolean().optional(),
+  title: z.string().optional(),
+  phoneNumbers: z.array(typedValue).optional(),
+  roles: z.array(typedValue).optional(),
+  'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': z
+    .object({
+      employeeNumber: z.string(),
+      costCenter: z.string(),
+      organization: z.string(),
+      division: z.string(),
+      department: z.string(),
+    })
+    .partial()
+    .optional(),
   // The `dovetail` dialect's role and extension.
   role: z.string().optional(),
   'urn:ietf:params:scim:schemas:extension:dovetail:2.0:User': z
@@ -61,6 +81,8 @@ export interface ScimSeedUser {
   readonly familyName?: string;
   readonly email?: string;
   readonly active?: boolean;
+  /** Any other attributes as the app holds them: `{ title: "CFO", phoneNumbers: [{ type: "home", value: "…" }] }`. */
+  readonly attributes?: Readonly<Record<string, JsonValue>>;
 }
 
 export interface ScimSeedGroup {

@@ -45,10 +45,14 @@ export function findScimAttribute(attributes: readonly ScimAttribute[], name: st
   return attributes.find((attribute) => attribute.name.toLowerCase() === wanted);
 }
 
+const NAME_PATTERN = /^(?:\$ref|[A-Za-z][\w-]*)$/;
+
 /**
  * Splits an attribute path (`name.givenName`, `urn:…:User:userName`) into the attribute and its optional
- * sub-attribute names, after removing the resource's own schema URN. `undefined` when the path is malformed
- * or names another schema (an extension the emulator does not know).
+ * sub-attribute names, after removing the resource's own schema URN. An extension's attribute
+ * (`urn:…:enterprise:2.0:User:department`, RFC 7644 §3.10) is the sub-attribute of the complex attribute named by
+ * the extension's URN, as the extension is held. `undefined` when the path is malformed or names a schema the
+ * resource does not have.
  */
 export function splitScimAttributePath(
   schema: ScimResourceSchema | undefined,
@@ -56,14 +60,23 @@ export function splitScimAttributePath(
 ): { readonly attribute: string; readonly subAttribute: string | undefined } | undefined {
   let rest = path;
   if (/^urn:/i.test(rest)) {
+    const lower = rest.toLowerCase();
+    const extension = schema?.attributes.find((attribute) => {
+      const urn = attribute.name.toLowerCase();
+      return urn.startsWith('urn:') && (lower === urn || lower.startsWith(`${urn}:`));
+    });
+    if (extension !== undefined) {
+      const subAttribute = rest.slice(extension.name.length + 1);
+      if (subAttribute === '') return { attribute: extension.name, subAttribute: undefined };
+      return NAME_PATTERN.test(subAttribute) ? { attribute: extension.name, subAttribute } : undefined;
+    }
     const prefix = `${schema?.schemaUrn ?? ''}:`.toLowerCase();
-    if (schema === undefined || !rest.toLowerCase().startsWith(prefix)) return undefined;
+    if (schema === undefined || !lower.startsWith(prefix)) return undefined;
     rest = rest.slice(prefix.length);
   }
   const parts = rest.split('.');
   const [attribute, subAttribute, extra] = parts;
-  const namePattern = /^(?:\$ref|[A-Za-z][\w-]*)$/;
-  if (attribute === undefined || !namePattern.test(attribute) || extra !== undefined) return undefined;
-  if (subAttribute !== undefined && !namePattern.test(subAttribute)) return undefined;
+  if (attribute === undefined || !NAME_PATTERN.test(attribute) || extra !== undefined) return undefined;
+  if (subAttribute !== undefined && !NAME_PATTERN.test(subAttribute)) return undefined;
   return { attribute, subAttribute };
 }

@@ -35,7 +35,7 @@ export class ScimStore {
 
   /** POST: the stored resource, or 409 `uniqueness` (RFC 7644 §3.3). */
   create(schema: ScimResourceSchema, body: JsonValue): JsonObject {
-    const resource = this.#checked(schema, normalizeScimResource(body, schema), undefined);
+    const resource = this.#checked(schema, normalizeScimResource(body, schema, { sentBody: true }), undefined);
     const id = randomUUID();
     const now = this.#options.now().toISOString();
     return this.#save(schema, id, resource, now, now);
@@ -49,7 +49,7 @@ export class ScimStore {
   replace(schema: ScimResourceSchema, id: string, body: JsonValue, ifMatch: string | undefined): JsonObject {
     const current = this.#existing(schema, id);
     checkVersion(current, ifMatch);
-    const resource = this.#checked(schema, normalizeScimResource(body, schema), id);
+    const resource = this.#checked(schema, normalizeScimResource(body, schema, { sentBody: true }), id);
     return this.#save(schema, id, resource, createdOf(current), this.#options.now().toISOString());
   }
 
@@ -61,7 +61,9 @@ export class ScimStore {
   ): JsonObject {
     const current = this.#existing(schema, id);
     checkVersion(current, ifMatch);
-    const patched = normalizeScimResource(applyScimPatch(current, operations, schema), schema);
+    const patched = normalizeScimResource(applyScimPatch(current, operations, schema), schema, {
+      sentBody: false,
+    });
     const resource = this.#checked(schema, patched, id);
     return this.#save(schema, id, resource, createdOf(current), this.#options.now().toISOString());
   }

@@ -47,8 +47,12 @@ export interface ScimTestServerOptions {
  * behaves like the SCIM API of a small SaaS app. Inspect what clients did with `requests()`, `users()`,
  * `groups()`; prepare state with `seedUser()` / `seedGroup()`.
  *
+ * Users have the attributes of RFC 7643 §4.1 and the enterprise extension of §4.3 (`urn:…:enterprise:2.0:User`),
+ * written in a POST or PUT body (the URN listed in `schemas`), a PATCH `value` under the URN key, or a PATCH path
+ * `urn:…:enterprise:2.0:User:department`; the `dovetail` dialect has Dovetail's schema instead.
+ *
  * Not implemented (ignored or 404): sorting, `attributes`/`excludedAttributes`, `/.search`, `/Bulk`, `/Me`,
- * `/Schemas`, `/ResourceTypes`, schema extensions other than the `dovetail` dialect's (an extension attribute is
+ * `/Schemas`, `/ResourceTypes`, the enterprise `manager`, other schema extensions (an extension attribute is
  * refused as unknown).
  */
 export class ScimTestServer {
@@ -182,6 +186,10 @@ export class ScimTestServer {
     if (seed.familyName !== undefined) name['familyName'] = seed.familyName;
     if (Object.keys(name).length > 0) body['name'] = name;
     if (seed.email !== undefined) body['emails'] = [{ value: seed.email, type: 'work', primary: true }];
+    const attributes = seed.attributes ?? {};
+    Object.assign(body, attributes);
+    // An extension's attributes come with its URN in `schemas` (RFC 7643 §3), as a client would send them.
+    body['schemas'] = [USER_SCHEMA_URN, ...Object.keys(attributes).filter((key) => key.startsWith('urn:'))];
     return scimUserRecordSchema.parse(this.#store.create(USER_SCHEMA, body));
   }
 

@@ -7,12 +7,15 @@ const TENANT = '5d3c2b1a-0f9e-4d8c-b7a6-958473625140';
 const CLIENT = 'e1d2c3b4-a5f6-4e7d-8c9b-0a1b2c3d4e5f';
 const USERS_ONLY_CLIENT = 'f0e1d2c3-b4a5-4f6e-8d7c-9b0a1b2c3d4e';
 const NOTHING_CLIENT = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+const APP_READER_CLIENT = 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e';
+const UNKNOWN_SP = '0f0e0d0c-0b0a-4909-8807-060504030201';
 const SECRET = 'Zq8Q~check-test-secret';
 
 let emulator: GraphEmulator;
 let endpoints: GraphEmulatorEndpoints;
 let driver: CheckDriverProcess;
 let groupId = '';
+let spId = '';
 
 beforeAll(async () => {
   emulator = new GraphEmulator();
@@ -30,9 +33,17 @@ beforeAll(async () => {
     roles: ['User.Read.All'],
   });
   emulator.registerApp({ tenantId: TENANT, clientId: NOTHING_CLIENT, clientSecret: SECRET, roles: [] });
+  emulator.registerApp({
+    tenantId: TENANT,
+    clientId: APP_READER_CLIENT,
+    clientSecret: SECRET,
+    roles: ['User.Read.All', 'GroupMember.Read.All', 'Application.Read.All'],
+  });
   const ann = emulator.directory.createUser({ userPrincipalName: 'ann@contoso.onmicrosoft.com' });
   groupId = emulator.directory.createGroup({ displayName: 'Staff' }).id;
   emulator.directory.addMember(groupId, ann.id);
+  spId = emulator.servicePrincipals.create({ displayName: 'Dovetail' }).id;
+  emulator.servicePrincipals.assign(spId, groupId);
   driver = new CheckDriverProcess(endpoints.caPath);
 });
 
@@ -182,5 +193,81 @@ describe('checkGraph against the Graph emulator (real @azure/identity and Graph 
     expect(results[0]?.detail).toMatch(
       /^AZURE_TENANT_ID=contoso-unknown\.onmicrosoft\.com is not a tenant of .*AADSTS90002/,
     );
+  });
+
+  describe('with GRAPH_SERVICE_PRINCIPAL_ID (the read scoped to an enterprise application)', () => {
+    const assignmentsUrl = (id: string) => `/servicePrincipals/${id}/appRoleAssignedTo?$top=1`;
+
+    it('also reads the first page of the assignments, naming the enterprise application', async () => {
+      const results = await driver.check({
+        check: 'graph',
+        idp: 'graph',
+        env: env({ AZURE_CLIENT_ID: APP_READER_CLIENT, GRAPH_SERVICE_PRINCIPAL_ID: spId }),
+      });
+
+      expect(results.map((result) => [result.name, result.ok])).toEqual([
+        ['graph token', true],
+        ['graph users', true],
+        ['graph groups', true],
+        ['graph app assignments', true],
+      ]);
+      expect(results[3]?.detail).toBe(
+        `AZURE_CLIENT_ID=${APP_READER_CLIENT} may read the users and groups assigned to enterprise application ${spId} ` +
+          `(GET ${assignmentsUrl(spId)})`,
+      );
+      expect(emulator.countRequests({ service: 'graph', url: `/v1.0${assignmentsUrl(spId)}` })).toBe(1);
+    });
+
+    it('names Application.Read.All and admin consent when the permission is missing (403)', async () => {
+      const results = await driver.check({
+        check: 'graph',
+        idp: 'graph',
+        env: env({ GRAPH_SERVICE_PRINCIPAL_ID: spId }),
+      });
+
+      expect(results[3]).toEqual({
+        name: 'graph app assignments',
+        ok: false,
+        detail:
+          `Microsoft Graph denied GET ${assignmentsUrl(spId)} to AZURE_CLIENT_ID=${CLIENT}: grant it the application ` +
+          `permission Application.Read.All (Microsoft Graph, type Application) and grant admin consent in tenant ${TENANT} ` +
+          '(Authorization_RequestDenied)',
+      });
+      expect(results.slice(0, 3).every((result) => result.ok)).toBe(true);
+    });
+
+    it('names GRAPH_SERVICE_PRINCIPAL_ID when no service principal has that Object ID (404)', async () => {
+      const results = await driver.check({
+        check: 'graph',
+        idp: 'graph',
+        env: env({ AZURE_CLIENT_ID: APP_READER_CLIENT, GRAPH_SERVICE_PRINCIPAL_ID: UNKNOWN_SP }),
+      });
+
+      expect(results[3]).toEqual({
+        name: 'graph app assignments',
+        ok: false,
+        detail:
+          `GRAPH_SERVICE_PRINCIPAL_ID=${UNKNOWN_SP} is not a service principal in tenant ${TENANT} (GET ` +
+          `${assignmentsUrl(UNKNOWN_SP)} answered 404): set it to the enterprise application's Object ID (Entra admin ` +
+          'center → Enterprise applications → the app → Overview → Object ID), not its Application (client) ID',
+      });
+    });
+
+    it('does not check the assignments when the token failed', async () => {
+      const results = await driver.check({
+        check: 'graph',
+        idp: 'graph',
+        env: env({ AZURE_CLIENT_SECRET: 'not-the-secret-42', GRAPH_SERVICE_PRINCIPAL_ID: spId }),
+      });
+
+      expect(results.map((result) => [result.name, result.ok])).toEqual([
+        ['graph token', false],
+        ['graph users', false],
+        ['graph groups', false],
+        ['graph app assignments', false],
+      ]);
+      expect(results[3]?.detail).toBe('not checked: fix the graph token check first');
+      expect(emulator.countRequests({ service: 'graph' })).toBe(0);
+    });
   });
 });

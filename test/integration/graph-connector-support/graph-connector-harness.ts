@@ -22,6 +22,8 @@ export interface ReadOptions {
   readonly full?: boolean;
   readonly maxPageSize?: number;
   readonly env?: Record<string, string>;
+  /** `GraphConnectorOptions.extraUserProperties`. */
+  readonly extraUserProperties?: readonly string[];
 }
 
 /** The Graph emulator with app `CLIENT` registered (users and group members readable) and the read driver. */
@@ -32,15 +34,14 @@ export class GraphConnectorHarness {
     readonly driver: ReadDriverProcess,
   ) {}
 
-  static async start(options: GraphEmulatorOptions = {}): Promise<GraphConnectorHarness> {
+  /** `roles`: the application permissions `CLIENT` is granted; default User.Read.All and GroupMember.Read.All. */
+  static async start(
+    options: GraphEmulatorOptions = {},
+    roles: readonly string[] = ['User.Read.All', 'GroupMember.Read.All'],
+  ): Promise<GraphConnectorHarness> {
     const emulator = new GraphEmulator(options);
     const endpoints = await emulator.start();
-    emulator.registerApp({
-      tenantId: TENANT,
-      clientId: CLIENT,
-      clientSecret: SECRET,
-      roles: ['User.Read.All', 'GroupMember.Read.All'],
-    });
+    emulator.registerApp({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, roles });
     return new GraphConnectorHarness(emulator, endpoints, new ReadDriverProcess(endpoints.caPath));
   }
 
@@ -68,6 +69,7 @@ export class GraphConnectorHarness {
       full: options.full ?? false,
       cursor: options.cursor ?? null,
       ...(options.maxPageSize === undefined ? {} : { maxPageSize: options.maxPageSize }),
+      ...(options.extraUserProperties === undefined ? {} : { extraUserProperties: options.extraUserProperties }),
     })) as ReadAnswer;
   }
 

@@ -17,6 +17,7 @@ const commandSchema = z.object({
   cursor: z.string().nullable(),
   maxPageSize: z.number().int().positive().optional(),
   maxRetries: z.number().int().min(0).optional(),
+  extraUserProperties: z.array(z.string()).optional(),
 });
 
 async function run(line: string): Promise<unknown> {
@@ -28,6 +29,7 @@ async function run(line: string): Promise<unknown> {
       onRequest: (event) => requests.push(event),
       ...(command.maxPageSize === undefined ? {} : { maxPageSize: command.maxPageSize }),
       ...(command.maxRetries === undefined ? {} : { maxRetries: command.maxRetries }),
+      ...(command.extraUserProperties === undefined ? {} : { extraUserProperties: command.extraUserProperties }),
     });
     const read = connector.read({ full: command.full, cursor: command.cursor });
     for (;;) {

@@ -4,7 +4,7 @@ import { desiredStateOf } from '../../../src/core/desired-state.js';
 import { explainPlan } from '../../../src/core/planner/explain-plan.js';
 import type { OpExplanation } from '../../../src/core/planner/explain-op.js';
 import { countOps } from '../../../src/core/planner/plan.js';
-import { DEFAULT_SCOPE } from '../../../src/core/scope.js';
+import { DEFAULT_POLICY } from '../../../src/core/policy/policy.js';
 import { appGroup, appStateOf, appUser, directoryGroup, directoryOf, directoryUser, plan } from '../core/builders.js';
 
 const ana = directoryUser('00u-ana', { userName: 'ana@acme.com', email: 'ana@acme.com', displayName: 'Ana Lopez' });
@@ -30,7 +30,7 @@ function samplePlan() {
     ],
     groups: [appGroup('00g-sales', { displayName: 'Sales' }), appGroup('00g-old', { displayName: 'Old' })],
   });
-  const desired = desiredStateOf(directory, DEFAULT_SCOPE);
+  const desired = desiredStateOf(directory, DEFAULT_POLICY);
   const planned = plan(desired, app);
   return { planned, explanations: explainPlan(planned, { idpName: 'Okta', directory, app, desired }) };
 }

@@ -135,6 +135,30 @@ describe('SandboxConnector reading a file', () => {
     expect(jose?.displayName).toBe('Pepe');
   });
 
+  it('carries attributes for the policy and groups nested in groups', async () => {
+    const file = await tempFile({
+      users: [
+        { ...person, id: '00u1', status: 'ACTIVE', attributes: { userType: 'Guest', costCenter: 7, tags: ['a'] } },
+      ],
+      groups: [
+        { id: 'g-leads', displayName: 'Leads', members: ['00u1'] },
+        { id: 'g-all', displayName: 'Research', members: ['g-leads'], attributes: { mailEnabled: false } },
+      ],
+    });
+    const { pages } = await readAll(new SandboxConnector(file.path));
+    expect(usersOf(pages)[0]?.attributes).toEqual({ userType: 'Guest', costCenter: 7, tags: ['a'] });
+    const changes = pages.flatMap((page) => page.changes);
+    expect(changes).toContainEqual({
+      type: 'group',
+      group: { id: 'g-all', displayName: 'Research', builtIn: false, attributes: { mailEnabled: false } },
+    });
+    expect(changes).toContainEqual({ type: 'members.replace', groupId: 'g-all', memberIds: ['g-leads'] });
+    const unknown = await tempFile({ users: [], groups: [{ id: 'g', displayName: 'G', members: ['nobody'] }] });
+    expect((await readError(new SandboxConnector(unknown.path))).message).toContain(
+      '"nobody" is not the id of a user or group in this file',
+    );
+  });
+
   it('reads users, then groups, then members, in pages of at most 200 changes, each kind on its own pages', async () => {
     const directory = generateSandboxDirectory({ people: 450, groups: 3, seed: 7 });
     const { pages } = await readAll(new SandboxConnector((await tempFile(directory)).path));

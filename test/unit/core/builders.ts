@@ -6,6 +6,8 @@ import type { DesiredGroup, DesiredState, DesiredUser } from '../../../src/core/
 import type { DirectoryGroup } from '../../../src/core/model/directory-group.js';
 import type { DirectoryUser, UserAttributes } from '../../../src/core/model/directory-user.js';
 import type { Directory } from '../../../src/core/model/directory.js';
+import type { Policy } from '../../../src/core/policy/policy.js';
+import { parsePolicyDocument } from '../../../src/config/policy-document.js';
 import { applyOp, cloneAppState, type MutableAppState } from '../../../src/core/planner/apply-op.js';
 import { DEFAULT_GUARD_LIMITS } from '../../../src/core/planner/guards.js';
 import type { Op, OpKind } from '../../../src/core/planner/op.js';
@@ -113,8 +115,11 @@ export function inSyncAppState(desired: DesiredState): AppState {
   const users: AppUser[] = [];
   for (const want of desired.users.values()) {
     if (!want.active) continue;
-    const { externalId, active, ...attributes } = want;
-    users.push(appUser(externalId, { ...attributes, active }));
+    const { externalId, active, extra, ...attributes } = want;
+    const written = Object.fromEntries(
+      Object.entries(extra ?? {}).flatMap(([path, { value }]) => (value === null ? [] : [[path, value]])),
+    );
+    users.push(appUser(externalId, { ...attributes, active, extra: written }));
   }
   const groups = [...desired.groups.values()].map((group) =>
     appGroup(group.externalId, { displayName: group.displayName }),
@@ -174,4 +179,11 @@ export function opsOfKind<K extends OpKind>(ops: readonly Op[], kind: K): Extrac
 
 export function keysOf(ops: readonly Op[]): string[] {
   return ops.map((op) => op.key);
+}
+
+// --- policies ------------------------------------------------------------------------------------------------
+
+/** A policy as an admin writes it (DESIGN "Policy"), through the same validation as a connection's. */
+export function policyOf(document: Record<string, unknown>): Policy {
+  return parsePolicyDocument(document);
 }

@@ -329,3 +329,142 @@ describe('GraphEmulator wire details (in-process HTTPS trusting the CA)', () => 
     expect(gone.status).toBe(410);
   });
 });
+
+describe('GraphEmulator nested groups, enterprise app assignments and extension attributes (in-process HTTPS)', () => {
+  const APP_CLIENT = 'a7b6c5d4-e3f2-4a1b-9c8d-7e6f5a4b3c2d';
+  const EXTENSION = 'extension_0a1b2c3d4e5f40718293a4b5c6d7e8f9_costCenter';
+  let auth: Record<string, string>;
+  const get = async (path: string) => direct('GET', `${endpoints.graphBaseUrl}${path}`, { headers: auth });
+  const values = (answer: DirectAnswer) => answer.body['value'] as Record<string, unknown>[];
+
+  beforeAll(async () => {
+    emulator.registerApp({
+      tenantId: TENANT,
+      clientId: APP_CLIENT,
+      clientSecret: SECRET,
+      roles: ['User.Read.All', 'GroupMember.Read.All', 'Application.Read.All'],
+    });
+    auth = { authorization: `Bearer ${String((await tokenFor(APP_CLIENT, SECRET)).body['access_token'])}` };
+  });
+
+  it('lists direct members (all, or of one type by OData cast) and, paged, transitive members once each, typed', async () => {
+    const d = emulator.directory;
+    const outer = d.createGroup({ displayName: 'Outer' });
+    const middle = d.createGroup({ displayName: 'Middle' });
+    const inner = d.createGroup({ displayName: 'Inner' });
+    const [a, b, c] = userIds.slice(10, 13) as [string, string, string];
+    d.addMember(outer.id, a);
+    d.addMember(outer.id, middle.id);
+    d.addMember(middle.id, b);
+    d.addMember(middle.id, inner.id);
+    d.addMember(inner.id, c);
+    d.addMember(inner.id, a);
+    d.addMember(inner.id, outer.id); // a cycle: listed once, the walk ends
+    const directMembers = await get(`/groups/${outer.id}/members?$select=id`);
+    expect(values(directMembers)).toEqual([
+      { '@odata.type': '#microsoft.graph.user', id: a },
+      { '@odata.type': '#microsoft.graph.group', id: middle.id },
+    ]);
+    const users = await get(`/groups/${middle.id}/members/microsoft.graph.user?$select=userPrincipalName,${EXTENSION}`);
+    expect(values(users)).toEqual([
+      { '@odata.type': '#microsoft.graph.user', id: b, userPrincipalName: 'user12@contoso.onmicrosoft.com' },
+    ]);
+    const groups = await get(`/groups/${middle.id}/members/microsoft.graph.group?$select=id`);
+    expect(values(groups)).toEqual([{ '@odata.type': '#microsoft.graph.group', id: inner.id }]);
+    expect((await get(`/groups/${middle.id}/members/microsoft.graph.device`)).status).toBe(400);
+    const first = await get(`/groups/${outer.id}/transitiveMembers?$select=id&$top=3`);
+    const next = String(first.body['@odata.nextLink']);
+    expect(next).toContain(`/groups/${outer.id}/transitiveMembers?$skiptoken=`);
+    const second = await direct('GET', next, { headers: auth });
+    expect(second.body['@odata.nextLink']).toBeUndefined();
+    expect([...values(first), ...values(second)].map((member) => [member['@odata.type'], member['id']])).toEqual([
+      ['#microsoft.graph.user', a],
+      ['#microsoft.graph.group', middle.id],
+      ['#microsoft.graph.user', b],
+      ['#microsoft.graph.group', inner.id],
+      ['#microsoft.graph.user', c],
+    ]);
+    expect(() => {
+      d.addMember(outer.id, outer.id);
+    }).toThrow(/cannot be a member of itself/);
+    const missing = await get('/groups/00000000-0000-0000-0000-000000000009/transitiveMembers');
+    expect(missing.status).toBe(404);
+  });
+
+  it('lists the assignments of an enterprise application, paged, in Graph shape; 404 for an unknown one', async () => {
+    const sps = emulator.servicePrincipals;
+    const app = sps.create({ displayName: 'Dovetail' });
+    const group = emulator.directory.createGroup({ displayName: 'Dovetail users' });
+    sps.assign(app.id, userIds[14]!);
+    sps.assign(app.id, group.id, '5a6b7c8d-0000-4000-8000-00000000000a');
+    sps.assign(app.id, sps.create({ displayName: 'Dovetail bot' }).id);
+    const first = await get(`/servicePrincipals/${app.id}/appRoleAssignedTo?$top=2`);
+    expect(first.status).toBe(200);
+    const second = await direct('GET', String(first.body['@odata.nextLink']), { headers: auth });
+    const all = [...values(first), ...values(second)];
+    expect(all.map((assignment) => [assignment['principalType'], assignment['principalId']])).toEqual([
+      ['User', userIds[14]],
+      ['Group', group.id],
+      ['ServicePrincipal', expect.any(String)],
+    ]);
+    expect(all[1]).toMatchObject({
+      appRoleId: '5a6b7c8d-0000-4000-8000-00000000000a',
+      principalDisplayName: 'Dovetail users',
+      resourceId: app.id,
+      resourceDisplayName: 'Dovetail',
+      deletedDateTime: null,
+    });
+    const selected = await get(`/servicePrincipals/${app.id}/appRoleAssignedTo?$select=principalId,principalType`);
+    expect(Object.keys(values(selected)[0]!).sort()).toEqual(['id', 'principalId', 'principalType']);
+    sps.unassign(app.id, group.id);
+    expect(values(await get(`/servicePrincipals/${app.id}/appRoleAssignedTo`))).toHaveLength(2);
+    const unknown = await get('/servicePrincipals/0f0e0d0c-0b0a-4909-8807-060504030201/appRoleAssignedTo');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ error: { code: 'Request_ResourceNotFound', innerError: expect.any(Object) } });
+  });
+
+  it('denies the assignments without Application.Read.All with 403 Authorization_RequestDenied', async () => {
+    const sp = emulator.servicePrincipals.create({ displayName: 'Locked' });
+    const answer = await direct('GET', `${endpoints.graphBaseUrl}/servicePrincipals/${sp.id}/appRoleAssignedTo`, {
+      headers: { authorization: `Bearer ${String((await tokenFor(CLIENT, SECRET)).body['access_token'])}` },
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.body).toMatchObject({ error: { code: 'Authorization_RequestDenied' } });
+  });
+
+  it("filters users and groups by id (id eq, id in up to 15), Graph's batched read of known objects", async () => {
+    const wanted = [userIds[15]!, userIds[16]!, 'not-a-user'];
+    const filter = encodeURIComponent(`id in (${wanted.map((id) => `'${id}'`).join(', ')})`);
+    const answer = await get(`/users?$filter=${filter}&$select=userPrincipalName`);
+    expect(values(answer).map((user) => user['id'])).toEqual([userIds[15], userIds[16]]);
+    expect(Object.keys(values(answer)[0]!).sort()).toEqual(['id', 'userPrincipalName']);
+    const one = await get(`/groups?$filter=${encodeURIComponent(`id eq '${bigGroupId}'`)}&$select=displayName`);
+    expect(values(one)).toEqual([{ id: bigGroupId, displayName: 'Everyone at Contoso' }]);
+    const sixteen = Array.from({ length: 16 }, (_, index) => `'u${index}'`).join(',');
+    const tooMany = await get(`/users?$filter=${encodeURIComponent(`id in (${sixteen})`)}`);
+    expect(tooMany.status).toBe(400);
+    expect(String((tooMany.body['error'] as Record<string, unknown>)['message'])).toContain('Max allowed: 15');
+    const other = await get(`/users?$filter=${encodeURIComponent("displayName eq 'x'")}`);
+    expect(other.status).toBe(400);
+  });
+
+  it('selects the policy properties and extension attributes, leaving out an extension a user has no value for', async () => {
+    const d = emulator.directory;
+    const withCc = d.createUser({ userPrincipalName: 'cc@contoso.onmicrosoft.com', city: 'Oslo', [EXTENSION]: 'CC-1' });
+    const select = `$select=city,businessPhones,employeeType,${EXTENSION}`;
+    const first = await get(`/users/${withCc.id}?${select}`);
+    expect(first.body).toMatchObject({
+      id: withCc.id,
+      city: 'Oslo',
+      businessPhones: [],
+      employeeType: null,
+      [EXTENSION]: 'CC-1',
+    });
+    d.updateUser(withCc.id, { [EXTENSION]: null });
+    const cleared = await get(`/users/${withCc.id}?${select}`);
+    expect(Object.hasOwn(cleared.body, EXTENSION)).toBe(false);
+    expect(cleared.body['city']).toBe('Oslo');
+    const unknown = await get(`/users/${withCc.id}?$select=shoeSize`);
+    expect(unknown.status).toBe(400);
+  });
+});

@@ -552,6 +552,179 @@ describe('ScimTestServer (strict)', () => {
   });
 });
 
+describe('ScimTestServer (strict): RFC 7643 §4.1 attributes and the enterprise extension (§4.3)', () => {
+  const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+  beforeEach(async () => {
+    await start();
+  });
+
+  it('stores the rest of the core User attributes and the enterprise extension from a POST, its URN in schemas', async () => {
+    const attributes = {
+      nickName: 'Ada',
+      profileUrl: 'https://example.com/ada',
+      title: 'Analyst',
+      userType: 'Employee',
+      preferredLanguage: 'en-GB',
+      locale: 'en-GB',
+      timezone: 'Europe/London',
+      phoneNumbers: [{ value: '+44 20 7946 0000', type: 'work', primary: true }],
+      ims: [{ value: 'ada', type: 'xmpp' }],
+      photos: [{ value: 'https://example.com/ada.jpg', type: 'photo' }],
+      addresses: [{ type: 'work', locality: 'London', postalCode: 'EC1', country: 'GB' }],
+      entitlements: [{ value: 'analytics' }],
+      roles: [{ value: 'Engineer', primary: true }],
+      [ENTERPRISE]: {
+        employeeNumber: '42',
+        costCenter: 'CC-7',
+        organization: 'Acme',
+        division: 'Labs',
+        department: 'Research',
+      },
+    };
+    const answer = await call('POST', '/Users', {
+      ...userBody('ada@example.com', attributes),
+      schemas: [USER, ENTERPRISE],
+    });
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ schemas: [USER, ENTERPRISE], ...attributes });
+    expect((await call('GET', `/Users/${answer.body.id}`)).body).toEqual(answer.body);
+  });
+
+  it('refuses an extension whose URN the body leaves out of schemas, an unknown or mistyped extension attribute', async () => {
+    expectScimError(
+      await call('POST', '/Users', userBody('a@x.test', { [ENTERPRISE]: { department: 'R' } })),
+      400,
+      'invalidSyntax',
+    );
+    const withSchemas = (extension: unknown) => ({
+      ...userBody('a@x.test', { [ENTERPRISE]: extension }),
+      schemas: [USER, ENTERPRISE],
+    });
+    expectScimError(await call('POST', '/Users', withSchemas({ manager: { value: 'x' } })), 400, 'invalidSyntax');
+    expectScimError(await call('POST', '/Users', withSchemas({ department: 7 })), 400, 'invalidValue');
+    const other = 'urn:example:params:scim:schemas:extension:acme:2.0:User';
+    const unknown = { ...userBody('a@x.test', { [other]: { badge: '1' } }), schemas: [USER, other] };
+    expectScimError(await call('POST', '/Users', unknown), 400, 'invalidSyntax');
+    expectScimError(await call('POST', '/Users', userBody('a@x.test', { role: 'MANAGER' })), 400, 'invalidSyntax');
+    expect(server.users()).toEqual([]);
+  });
+
+  it('PATCH without a path merges an extension value under its URN; a part given as null is cleared alone', async () => {
+    const user = await createUser('p@x.test', { name: { givenName: 'P', middleName: 'Q', familyName: 'R' } });
+    const merged = await patch(`/Users/${user.id}`, {
+      op: 'replace',
+      value: { [ENTERPRISE]: { department: 'Research', costCenter: 'CC-1' } },
+    });
+    expect(merged.status).toBe(200);
+    expect(merged.body).toMatchObject({
+      schemas: [USER, ENTERPRISE],
+      [ENTERPRISE]: { department: 'Research', costCenter: 'CC-1' },
+    });
+    await patch(
+      `/Users/${user.id}`,
+      { op: 'replace', value: { [ENTERPRISE]: { costCenter: null, division: 'Labs' } } },
+      { op: 'replace', value: { name: { middleName: null } } },
+    );
+    expect(server.user(user.id)).toMatchObject({
+      [ENTERPRISE]: { department: 'Research', division: 'Labs' },
+      name: { givenName: 'P', familyName: 'R' },
+    });
+    expect(server.user(user.id)?.[ENTERPRISE]).not.toHaveProperty('costCenter');
+    expect(server.user(user.id)?.name).not.toHaveProperty('middleName');
+  });
+
+  it('PATCH by the path urn:…:User:department replaces and removes; schemas drops the URN once it is empty', async () => {
+    const user = await createUser('q@x.test');
+    await patch(`/Users/${user.id}`, { op: 'replace', path: `${ENTERPRISE}:department`, value: 'Research' });
+    expect(server.user(user.id)?.[ENTERPRISE]).toEqual({ department: 'Research' });
+    const filtered = await list('/Users', { filter: `${ENTERPRISE}:department eq "research"` });
+    expect(filtered.body.Resources.map((found) => found.userName)).toEqual(['q@x.test']);
+    const removed = await patch(`/Users/${user.id}`, { op: 'remove', path: `${ENTERPRISE}:department` });
+    expect(removed.body).not.toHaveProperty(ENTERPRISE);
+    expect((removed.body as unknown as { schemas: string[] }).schemas).toEqual([USER]);
+    expectScimError(
+      await patch(`/Users/${user.id}`, { op: 'replace', path: `${ENTERPRISE}:manager`, value: 'x' }),
+      400,
+      'invalidPath',
+    );
+  });
+
+  it('PUT replaces the extension with the body’s, and clears it when the body leaves it out', async () => {
+    const user = await createUser('r@x.test', { title: 'Boss' });
+    const body = { ...userBody('r@x.test', { [ENTERPRISE]: { division: 'Labs' } }), schemas: [USER, ENTERPRISE] };
+    expect((await call('PUT', `/Users/${user.id}`, body)).body).toMatchObject({ [ENTERPRISE]: { division: 'Labs' } });
+    const cleared = await call('PUT', `/Users/${user.id}`, userBody('r@x.test'));
+    expect(cleared.body).not.toHaveProperty(ENTERPRISE);
+    expect(cleared.body.title).toBeUndefined();
+  });
+
+  it('a typed phone number by path: noTarget while there is none, added to the list, then replaced and removed', async () => {
+    const user = await createUser('s@x.test', { phoneNumbers: [{ type: 'home', value: '1' }] });
+    const work = 'phoneNumbers[type eq "work"]';
+    expectScimError(
+      await patch(`/Users/${user.id}`, { op: 'replace', path: `${work}.value`, value: '2' }),
+      400,
+      'noTarget',
+    );
+    await patch(`/Users/${user.id}`, { op: 'add', path: 'phoneNumbers', value: [{ type: 'work', value: '2' }] });
+    await patch(`/Users/${user.id}`, { op: 'replace', path: `${work}.value`, value: '3' });
+    expect(server.user(user.id)?.phoneNumbers).toEqual([
+      { type: 'home', value: '1' },
+      { type: 'work', value: '3' },
+    ]);
+    await patch(`/Users/${user.id}`, { op: 'remove', path: work });
+    expect(server.user(user.id)?.phoneNumbers).toEqual([{ type: 'home', value: '1' }]);
+  });
+});
+
+describe('ScimTestServer (dovetail): Dovetail’s schema and nothing more', () => {
+  const DOVETAIL = 'urn:ietf:params:scim:schemas:extension:dovetail:2.0:User';
+
+  beforeEach(async () => {
+    await start({ dialect: 'dovetail' });
+  });
+
+  it.each([
+    ['title', { title: 'Analyst' }],
+    ['phoneNumbers', { phoneNumbers: [{ type: 'work', value: '1' }] }],
+    ['roles', { roles: [{ value: 'Engineer' }] }],
+    ['nickName', { nickName: 'A' }],
+  ])('refuses %s, which Dovetail does not have, on POST and PATCH', async (_name, attribute) => {
+    expectScimError(await call('POST', '/Users', userBody('a@x.test', attribute)), 400, 'invalidSyntax');
+    const user = await createUser('b@x.test');
+    expectScimError(await patch(`/Users/${user.id}`, { op: 'replace', value: attribute }), 400, 'invalidPath');
+    expect(server.user(user.id)).not.toHaveProperty(Object.keys(attribute)[0] ?? '');
+  });
+
+  it('refuses the enterprise extension', async () => {
+    const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+    const body = { ...userBody('a@x.test', { [ENTERPRISE]: { department: 'R' } }), schemas: [USER, ENTERPRISE] };
+    expectScimError(await call('POST', '/Users', body), 400, 'invalidSyntax');
+    const user = await createUser('b@x.test');
+    expectScimError(
+      await patch(`/Users/${user.id}`, { op: 'replace', path: `${ENTERPRISE}:department`, value: 'R' }),
+      400,
+      'invalidPath',
+    );
+  });
+
+  it('takes role and workspaceAdmin by PATCH, without a path and by path, and clears them with null', async () => {
+    const user = await createUser('c@x.test', { active: true });
+    await patch(`/Users/${user.id}`, {
+      op: 'replace',
+      value: { role: 'CONTRIBUTOR', [DOVETAIL]: { workspaceAdmin: true } },
+    });
+    expect(server.user(user.id)).toMatchObject({ role: 'CONTRIBUTOR', [DOVETAIL]: { workspaceAdmin: true } });
+    await patch(`/Users/${user.id}`, { op: 'replace', path: `${DOVETAIL}:workspaceAdmin`, value: false });
+    expect(server.user(user.id)?.[DOVETAIL]).toEqual({ workspaceAdmin: false });
+    expectScimError(await patch(`/Users/${user.id}`, { op: 'replace', value: { role: 'OWNER' } }), 400, 'invalidValue');
+    await patch(`/Users/${user.id}`, { op: 'replace', value: { role: null, [DOVETAIL]: { workspaceAdmin: null } } });
+    expect(server.user(user.id)).not.toHaveProperty('role');
+    expect(server.user(user.id)).not.toHaveProperty(DOVETAIL);
+  });
+});
+
 describe('ScimTestServer (limited)', () => {
   beforeEach(async () => {
     await start({ mode: 'limited' });

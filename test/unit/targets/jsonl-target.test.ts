@@ -87,9 +87,28 @@ describe('JsonlTarget', () => {
     expect(written.map((line) => line.appId).sort()).toEqual(users.map((user) => `u-${user.externalId}`).sort());
   });
 
+  it('carries the policy’s extra attributes of a create and an update as given, a cleared one as null', async () => {
+    const target = new JsonlTarget(file, { now: tickingClock() });
+    const department = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department';
+    const extra = { title: 'Analyst', [department]: 'Research', roles: ['Engineer', 'Reviewer'] };
+    await target.createUser({ ...zoe, extra }, { resumed: false });
+    await target.updateUser('u-00u1', { extra: { title: null, 'phoneNumbers[type eq "work"].value': '+1 555 0100' } });
+    await target.updateUser('u-00u1', { displayName: 'Zoë', extra: {} });
+    expect(await lines()).toEqual([
+      expect.objectContaining({ op: 'user.create', user: { ...zoe, extra } }),
+      expect.objectContaining({
+        op: 'user.update',
+        changes: { extra: { title: null, 'phoneNumbers[type eq "work"].value': '+1 555 0100' } },
+      }),
+      // An empty set of extra attributes is no change: not written.
+      expect.objectContaining({ op: 'user.update', changes: { displayName: 'Zoë' } }),
+    ]);
+  });
+
   it('writes nothing for an update without changes', async () => {
     const target = new JsonlTarget(file, { now: tickingClock() });
     await target.updateUser('u-00u1', {});
+    await target.updateUser('u-00u1', { extra: {} });
     await target.updateGroup('g-00g1', { addMemberIds: [], removeMemberIds: [] });
     await expect(readFile(file, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
   });

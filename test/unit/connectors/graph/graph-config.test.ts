@@ -75,4 +75,23 @@ describe('parseGraphConfig', () => {
     );
     expect(configError({ ...BASE, AZURE_TENANT_ID: 'a/b' }).message).toContain('AZURE_TENANT_ID must be a tenant id');
   });
+
+  it('takes GRAPH_SERVICE_PRINCIPAL_ID, the enterprise application the read is scoped to, when it is a GUID', () => {
+    const id = '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
+    expect(parseGraphConfig({ ...BASE, GRAPH_SERVICE_PRINCIPAL_ID: ` ${id} ` }).servicePrincipalId).toBe(id);
+    expect(Object.hasOwn(parseGraphConfig(BASE), 'servicePrincipalId')).toBe(false);
+    expect(Object.hasOwn(parseGraphConfig({ ...BASE, GRAPH_SERVICE_PRINCIPAL_ID: '' }), 'servicePrincipalId')).toBe(
+      false,
+    );
+  });
+
+  it('names GRAPH_SERVICE_PRINCIPAL_ID when it is not a GUID (an app name, or a URL pasted by mistake)', () => {
+    for (const value of ['Dovetail', 'https://portal.azure.com/#view/app', '6f1c2d3e4a5b4c6d8e7f9a0b1c2d3e4f']) {
+      const error = configError({ ...BASE, GRAPH_SERVICE_PRINCIPAL_ID: value });
+      expect(error.kind).toBe('config');
+      expect(error.message).toContain(
+        "GRAPH_SERVICE_PRINCIPAL_ID must be the enterprise application's Object ID, a GUID",
+      );
+    }
+  });
 });

@@ -5,6 +5,7 @@ import type { ReadResult } from '../../../../connectors/directory-connector.js';
 import { parseGraphConfig } from '../../../../connectors/graph/graph-config.js';
 import { GRAPH_PAGE_CHANGES, GraphConnector } from '../../../../connectors/graph/graph-connector.js';
 import type { GraphHttp } from '../../../../connectors/graph/graph-http.js';
+import { graphSelection } from '../../../../connectors/graph/graph-selection.js';
 import type { DirectoryPage } from '../../../../src/core/model/directory-change.js';
 
 // The fake's links are on https://g: GRAPH_BASE_URL's origin, the only one the connector follows.
@@ -14,9 +15,11 @@ const CONFIG = parseGraphConfig({
   AZURE_CLIENT_SECRET: 's',
   GRAPH_BASE_URL: 'https://g/v1.0',
 });
+const SELECTION = graphSelection();
 const CURSOR = JSON.stringify({
   users: 'https://g/v1.0/users/delta?$deltatoken=U1',
   groups: 'https://g/v1.0/groups/delta?$deltatoken=G1',
+  select: SELECTION.fingerprint,
 });
 
 type Answer = Record<string, unknown> | Error;
@@ -33,17 +36,31 @@ class FakeGraph implements GraphHttp {
   }
 }
 
+/** A whole user as Graph answers it: every selected property, null or [] when unset. */
 function user(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const whole: Record<string, unknown> = { id };
+  for (const name of SELECTION.user) if (name !== 'id') whole[name] = null;
   return {
-    id,
+    ...whole,
     userPrincipalName: `${id}@contoso.com`,
-    mail: null,
     proxyAddresses: [],
     otherMails: [],
-    givenName: null,
-    surname: null,
-    displayName: null,
+    businessPhones: [],
     accountEnabled: true,
+    ...extra,
+  };
+}
+
+/** A whole group as Graph answers it. */
+function group(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id,
+    displayName: id.toUpperCase(),
+    description: null,
+    mail: null,
+    mailEnabled: false,
+    securityEnabled: true,
+    groupTypes: [],
     ...extra,
   };
 }
@@ -94,14 +111,13 @@ describe('GraphConnector (fake Graph)', () => {
     expect(pages.flatMap((page) => page.changes)).toEqual([
       { type: 'user', user: expect.objectContaining({ id: 'u1', active: false, displayName: 'Ada' }) },
     ]);
-    expect(graph.gets).toContain(
-      '/users/u1?$select=id,userPrincipalName,mail,proxyAddresses,otherMails,givenName,surname,displayName,accountEnabled',
-    );
+    expect(graph.gets).toContain(`/users/u1?$select=${SELECTION.user.join(',')}`);
     expect(result).toEqual({
       full: false,
       cursor: JSON.stringify({
         users: 'https://g/v1.0/users/delta?$deltatoken=U2',
         groups: 'https://g/v1.0/groups/delta?$deltatoken=G2',
+        select: SELECTION.fingerprint,
       }),
     });
   });
@@ -114,7 +130,7 @@ describe('GraphConnector (fake Graph)', () => {
       if (url.startsWith('/users/delta'))
         return { value: [user('u1')], '@odata.deltaLink': 'https://g/v1.0/users/delta?$deltatoken=U9' };
       return {
-        value: [{ id: 'g1', displayName: 'G', 'members@delta': [] }],
+        value: [{ ...group('g1'), 'members@delta': [] }],
         '@odata.deltaLink': 'https://g/v1.0/groups/delta?$deltatoken=G9',
       };
     });
@@ -127,6 +143,7 @@ describe('GraphConnector (fake Graph)', () => {
     expect(JSON.parse(result.cursor!)).toEqual({
       users: 'https://g/v1.0/users/delta?$deltatoken=U9',
       groups: 'https://g/v1.0/groups/delta?$deltatoken=G9',
+      select: SELECTION.fingerprint,
     });
   });
 
@@ -187,12 +204,11 @@ describe('GraphConnector (fake Graph)', () => {
         : {
             value: [
               {
-                id: 'g1',
-                displayName: 'Sales',
+                ...group('g1', { displayName: 'Sales' }),
                 'members@delta': [{ '@odata.type': '#microsoft.graph.user', id: 'u1' }],
               },
-              { id: 'g2', displayName: 42 },
-              { id: 'g3', displayName: 'Ops', 'members@delta': [{ '@odata.type': '#microsoft.graph.user' }] },
+              group('g2', { displayName: 42 }),
+              { ...group('g3'), 'members@delta': [{ '@odata.type': '#microsoft.graph.user' }] },
             ],
             '@odata.deltaLink': 'https://g/v1.0/groups/delta?$deltatoken=G',
           },
@@ -258,6 +274,205 @@ describe('GraphConnector (fake Graph)', () => {
     );
     await expect(readAll(new GraphConnector(CONFIG, { http: graph }), null)).rejects.toMatchObject({
       kind: 'unavailable',
+    });
+  });
+});
+
+const EXTENSION = 'extension_0a1b2c3d4e5f40718293a4b5c6d7e8f9_costCenter';
+
+/** Answers both delta queries with empty rounds, and records which were started in full. */
+function emptyRounds(): FakeGraph {
+  return new FakeGraph((url) =>
+    url.includes('/users/')
+      ? { value: [], '@odata.deltaLink': 'https://g/v1.0/users/delta?$deltatoken=U2' }
+      : { value: [], '@odata.deltaLink': 'https://g/v1.0/groups/delta?$deltatoken=G2' },
+  );
+}
+
+describe('GraphConnector selection of properties (fake Graph)', () => {
+  it('reads in full from a cursor written before attributes were selected: its links select the old properties', async () => {
+    const graph = emptyRounds();
+    const legacy = JSON.stringify({
+      users: 'https://g/v1.0/users/delta?$deltatoken=U1',
+      groups: 'https://g/v1.0/groups/delta?$deltatoken=G1',
+    });
+    const { result } = await readAll(new GraphConnector(CONFIG, { http: graph }), legacy);
+    expect(result.full).toBe(true);
+    expect(graph.gets).toEqual([
+      `/users/delta?$select=${SELECTION.user.join(',')}`,
+      `/groups/delta?$select=${SELECTION.group.join(',')}`,
+    ]);
+  });
+
+  it('reads in full when extraUserProperties changed since the cursor, and follows the links again once they match', async () => {
+    const graph = emptyRounds();
+    const withExtension = new GraphConnector(CONFIG, { http: graph, extraUserProperties: [EXTENSION] });
+    const first = await readAll(withExtension, CURSOR);
+    expect(first.result.full).toBe(true);
+    expect(graph.gets[0]).toBe(`/users/delta?$select=${SELECTION.user.join(',')},${EXTENSION}`);
+    const again = await readAll(withExtension, first.result.cursor);
+    expect(again.result.full).toBe(false);
+    const without = await readAll(new GraphConnector(CONFIG, { http: graph }), again.result.cursor);
+    expect(without.result.full).toBe(true);
+  });
+
+  it('refuses extraUserProperties that are no property names with a config error', () => {
+    expect(() => new GraphConnector(CONFIG, { http: emptyRounds(), extraUserProperties: ['cost center'] })).toThrow(
+      ConnectorError,
+    );
+  });
+
+  it('names the extra user properties when Graph refuses the $select with a 400', async () => {
+    const refused = new GraphError(
+      400,
+      "Could not find a property named 'extension_x_y' on type 'microsoft.graph.user'.",
+    );
+    refused.code = 'Request_BadRequest';
+    const graph = new FakeGraph(() => refused);
+    const connector = new GraphConnector(CONFIG, { http: graph, extraUserProperties: ['extension_x_y'] });
+    await expect(readAll(connector, null)).rejects.toMatchObject({
+      kind: 'config',
+      message: expect.stringContaining('check the extra user properties (extension_x_y)'),
+    });
+  });
+
+  it('fetches a user of a later round whose entry leaves out a selected extension (unchanged or unset: unknown)', async () => {
+    const graph = new FakeGraph((url) => {
+      if (url.includes('deltatoken=U1')) {
+        return {
+          value: [user('u1', { department: 'Ops' }), user('u2', { [EXTENSION]: 'CC-2' })],
+          '@odata.deltaLink': 'https://g/v1.0/users/delta?$deltatoken=U2',
+        };
+      }
+      if (url.startsWith('/users/u1?')) return user('u1', { department: 'Ops' });
+      return { value: [], '@odata.deltaLink': 'https://g/v1.0/groups/delta?$deltatoken=G2' };
+    });
+    const connector = new GraphConnector(CONFIG, { http: graph, extraUserProperties: [EXTENSION] });
+    const cursor = JSON.stringify({ ...JSON.parse(CURSOR), select: graphSelection([EXTENSION]).fingerprint });
+    const { pages } = await readAll(connector, cursor);
+    const users = pages.flatMap((page) => page.changes).filter((change) => change.type === 'user');
+    expect(users.map((change) => [change.user.id, change.user.attributes?.[EXTENSION]])).toEqual([
+      ['u1', undefined],
+      ['u2', 'CC-2'],
+    ]);
+    expect(graph.gets.filter((url) => url.startsWith('/users/'))).toEqual([
+      `/users/u1?$select=${SELECTION.user.join(',')},${EXTENSION}`,
+    ]);
+  });
+
+  it('fetches a group of a later round that carries only its changed properties, and keeps its member changes', async () => {
+    const graph = new FakeGraph((url) => {
+      if (url.includes('/users/'))
+        return { value: [], '@odata.deltaLink': 'https://g/v1.0/users/delta?$deltatoken=U2' };
+      if (url.includes('deltatoken=G1')) {
+        return {
+          value: [
+            {
+              id: 'g1',
+              displayName: 'Renamed',
+              'members@delta': [{ '@odata.type': '#microsoft.graph.group', id: 'g2' }],
+            },
+            { id: 'g3', description: 'gone since' },
+          ],
+          '@odata.deltaLink': 'https://g/v1.0/groups/delta?$deltatoken=G2',
+        };
+      }
+      if (url.startsWith('/groups/g1?')) return group('g1', { displayName: 'Renamed', description: 'Platform' });
+      return new GraphError(404, 'gone');
+    });
+    const { pages } = await readAll(new GraphConnector(CONFIG, { http: graph }), CURSOR);
+    expect(pages.flatMap((page) => page.changes)).toEqual([
+      {
+        type: 'group',
+        group: expect.objectContaining({
+          id: 'g1',
+          displayName: 'Renamed',
+          attributes: expect.objectContaining({ description: 'Platform' }),
+        }),
+      },
+      { type: 'members.delta', groupId: 'g1', added: ['g2'], removed: [] },
+    ]);
+    expect(graph.gets).toContain(
+      '/groups/g1?$select=id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes',
+    );
+  });
+});
+
+const SP = '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
+const SCOPED = parseGraphConfig({
+  AZURE_TENANT_ID: 't1',
+  AZURE_CLIENT_ID: 'c1',
+  AZURE_CLIENT_SECRET: 's',
+  GRAPH_BASE_URL: 'https://g/v1.0',
+  GRAPH_SERVICE_PRINCIPAL_ID: SP,
+});
+
+function assignment(principalType: string, principalId: string): Record<string, unknown> {
+  return { id: `a-${principalId}`, appRoleId: '00000000-0000-0000-0000-000000000000', principalType, principalId };
+}
+
+/** `id in ('a','b')` of a request's `$filter`, decoded. */
+function filteredIds(url: string): string[] {
+  const filter = new URL(url, 'https://g/v1.0/').searchParams.get('$filter') ?? '';
+  return [...filter.matchAll(/'([^']*)'/g)].map((match) => match[1]!);
+}
+
+describe('GraphConnector scoped to an enterprise application (fake Graph)', () => {
+  it('reads group members whole with the member list, other users in batches of 15 ids, each once; no service principal', async () => {
+    const direct = Array.from({ length: 20 }, (_, index) => `u${index}`);
+    const graph = new FakeGraph((url) => {
+      if (url.startsWith(`/servicePrincipals/${SP}/appRoleAssignedTo`)) {
+        return {
+          value: [
+            ...direct.map((id) => assignment('User', id)),
+            assignment('User', 'u0'),
+            assignment('Group', 'g1'),
+            assignment('ServicePrincipal', 'sp-client'),
+          ],
+        };
+      }
+      if (url.startsWith('/groups?')) return { value: filteredIds(url).map((id) => group(id)) };
+      if (url.startsWith('/groups/g1/members/microsoft.graph.user?')) return { value: [user('u1'), user('u99')] };
+      if (url.startsWith('/groups/g1/members/microsoft.graph.group?')) return { value: [group('g2')] };
+      if (url.startsWith('/users?')) return { value: filteredIds(url).map((id) => user(id)) };
+      return new Error(`unexpected ${url}`);
+    });
+    const { pages, result } = await readAll(new GraphConnector(SCOPED, { http: graph }), CURSOR);
+    expect(result).toEqual({ full: true, cursor: JSON.stringify({ appScoped: SP }) });
+    const changes = pages.flatMap((page) => page.changes);
+    const users = changes.filter((change) => change.type === 'user').map((change) => change.user.id);
+    // The members of Sales come whole with the member list; only the other directly assigned users are fetched.
+    expect(users).toEqual(['u1', 'u99', ...direct.filter((id) => id !== 'u1')]);
+    expect(changes.filter((change) => change.type === 'members.replace')).toEqual([
+      { type: 'members.replace', groupId: 'g1', memberIds: ['u1', 'u99'] },
+      { type: 'members.replace', groupId: 'g1', memberIds: ['g2'] },
+    ]);
+    expect(graph.gets).toContain(
+      `/groups/g1/members/microsoft.graph.user?$select=${SELECTION.user.join(',')}&$top=999`,
+    );
+    const userRequests = graph.gets.filter((url) => url.startsWith('/users?'));
+    expect(userRequests.map((url) => filteredIds(url).length)).toEqual([15, 4]);
+    expect(userRequests[0]).toContain(`&$select=${SELECTION.user.join(',')}`);
+    expect(graph.gets.some((url) => url.includes('delta'))).toBe(false);
+  });
+
+  it('stops the read on an assignment without a usable principal: who is assigned decides who is deactivated', async () => {
+    const graph = new FakeGraph(() => ({ value: [assignment('User', 'u1'), { principalType: 'User' }] }));
+    await expect(readAll(new GraphConnector(SCOPED, { http: graph }), null)).rejects.toMatchObject({
+      kind: 'bad_response',
+      message: expect.stringContaining(`GRAPH_SERVICE_PRINCIPAL_ID=${SP} answered an assignment without a usable`),
+    });
+  });
+
+  it('stops the read on a member of an assigned group without a usable id', async () => {
+    const graph = new FakeGraph((url) => {
+      if (url.includes('appRoleAssignedTo')) return { value: [assignment('Group', 'g1')] };
+      if (url.startsWith('/groups?')) return { value: [group('g1')] };
+      return { value: [{ '@odata.type': '#microsoft.graph.user' }] };
+    });
+    await expect(readAll(new GraphConnector(SCOPED, { http: graph }), null)).rejects.toMatchObject({
+      kind: 'bad_response',
+      message: expect.stringContaining('of assigned group g1 answered a member without a usable id'),
     });
   });
 });

@@ -1,6 +1,6 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { describe, expect, it } from 'vitest';
-import { graphFailure, isGraphSyncReset } from '../../../../connectors/graph/graph-failure.js';
+import { graphFailure, graphStatusOf, isGraphSyncReset } from '../../../../connectors/graph/graph-failure.js';
 
 const CONTEXT = {
   tenantId: 'tenant-1',
@@ -73,5 +73,25 @@ describe('graphFailure', () => {
 
   it('reports an unexpected answer as bad_response', () => {
     expect(graphFailure(graphError(400, 'Request_BadRequest'), CONTEXT).kind).toBe('bad_response');
+  });
+
+  it('names the permission a read needs on a 403 when it is not one of the two every read needs', () => {
+    const error = graphFailure(graphError(403, 'Authorization_RequestDenied'), {
+      ...CONTEXT,
+      what: 'servicePrincipals/{id}/appRoleAssignedTo',
+      permissions: ['Application.Read.All'],
+    });
+    expect(error.kind).toBe('auth');
+    expect(error.message).toBe(
+      'Microsoft Graph denied servicePrincipals/{id}/appRoleAssignedTo to AZURE_CLIENT_ID=client-1: grant it the ' +
+        'application permission Application.Read.All (Microsoft Graph, type Application) and grant admin consent in ' +
+        'tenant tenant-1 (Authorization_RequestDenied)',
+    );
+  });
+
+  it('reads the HTTP status of a Graph answer, and none from other errors', () => {
+    expect(graphStatusOf(graphError(404, 'Request_ResourceNotFound'))).toBe(404);
+    expect(graphStatusOf(graphError(-1, 'no answer'))).toBeUndefined();
+    expect(graphStatusOf(new Error('socket hang up'))).toBeUndefined();
   });
 });

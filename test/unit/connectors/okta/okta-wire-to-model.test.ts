@@ -7,11 +7,12 @@ import {
   oktaGroupToModel,
   oktaInvalidItemToChange,
   oktaLogEventToChanges,
+  oktaUserToModel,
 } from '../../../../connectors/okta/okta-to-model.js';
 import { oktaGroupSchema, oktaLogEventSchema, oktaUserSchema } from '../../../../connectors/okta/okta-wire.js';
 
 describe('Okta wire parsing and mapping', () => {
-  it('parses only the user fields it reads and rejects an unknown status', () => {
+  it('parses the fields it reads, keeps every profile attribute for the policy, and rejects an unknown status', () => {
     const wire = {
       id: '00u1',
       status: 'LOCKED_OUT',
@@ -24,7 +25,13 @@ describe('Okta wire parsing and mapping', () => {
       id: '00u1',
       status: 'LOCKED_OUT',
       lastUpdated: '2026-01-01T00:00:00.000Z',
-      profile: { login: 'a@x.test', email: null, firstName: 'A' },
+      profile: { login: 'a@x.test', email: null, firstName: 'A', mobilePhone: '1' },
+    });
+    expect(oktaUserToModel(oktaUserSchema.parse(wire)).attributes).toEqual({
+      login: 'a@x.test',
+      email: null,
+      firstName: 'A',
+      mobilePhone: '1',
     });
     expect(oktaUserSchema.safeParse({ ...wire, status: 'GONE' }).success).toBe(false);
   });
@@ -38,7 +45,12 @@ describe('Okta wire parsing and mapping', () => {
       { eventType: 'group.lifecycle.delete', target: null },
     ].map((event) => oktaLogEventSchema.parse(event));
 
-    expect(oktaGroupToModel(everyone)).toEqual({ id: '00g1', displayName: 'Everyone', builtIn: true });
+    expect(oktaGroupToModel(everyone)).toEqual({
+      id: '00g1',
+      displayName: 'Everyone',
+      builtIn: true,
+      attributes: { name: 'Everyone', type: 'BUILT_IN' },
+    });
     expect(events.flatMap(oktaLogEventToChanges)).toEqual([
       { type: 'user.deleted', id: '00u1' },
       { type: 'group.deleted', id: '00g2' },

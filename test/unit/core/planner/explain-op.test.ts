@@ -13,7 +13,7 @@ import {
   type OpExplanation,
 } from '../../../../src/core/planner/explain-op.js';
 import { OP_PHASES, type Op, type OpKind } from '../../../../src/core/planner/op.js';
-import { DEFAULT_SCOPE } from '../../../../src/core/scope.js';
+import { DEFAULT_POLICY } from '../../../../src/core/policy/policy.js';
 import {
   appGroup,
   appStateOf,
@@ -49,7 +49,7 @@ function inApp(user: DirectoryUser, overrides: Parameters<typeof appUser>[1] = {
 }
 
 function contextOf(directory: Directory, app: AppState, idpName = 'Okta', desired?: DesiredState): ExplainContext {
-  return { idpName, directory, app, desired: desired ?? desiredStateOf(directory, DEFAULT_SCOPE) };
+  return { idpName, directory, app, desired: desired ?? desiredStateOf(directory, DEFAULT_POLICY) };
 }
 
 /** Plans `context` with the real planner and explains the one op of `kind`. */

@@ -4,7 +4,7 @@ import { explainOp } from '../../../../src/core/planner/explain-op.js';
 import { explainPlan, explainRejection } from '../../../../src/core/planner/explain-plan.js';
 import { DEFAULT_GUARD_LIMITS } from '../../../../src/core/planner/guards.js';
 import type { GuardTrip } from '../../../../src/core/planner/plan.js';
-import { DEFAULT_SCOPE } from '../../../../src/core/scope.js';
+import { DEFAULT_POLICY } from '../../../../src/core/policy/policy.js';
 import { appStateOf, appUser, directoryOf, directoryUser, plan } from '../builders.js';
 
 describe('explainPlan', () => {
@@ -14,7 +14,7 @@ describe('explainPlan', () => {
       users: ids.map((id) => directoryUser(id, { active: false, status: 'SUSPENDED' })),
     });
     const app = appStateOf({ users: ids.map((id) => appUser(id)) });
-    const desired = desiredStateOf(directory, DEFAULT_SCOPE);
+    const desired = desiredStateOf(directory, DEFAULT_POLICY);
     const held = plan(desired, app, {
       guards: { ...DEFAULT_GUARD_LIMITS, deactivations: { kind: 'count', count: 5 } },
     });

@@ -3,14 +3,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { desiredStateOf } from '../../../../src/core/desired-state.js';
-import { graphUserToDirectoryUser } from '../../../../src/core/mapping/graph-user-mapping.js';
-import { OKTA_USER_STATUSES, oktaUserToDirectoryUser } from '../../../../src/core/mapping/okta-user-mapping.js';
 import type { AppGroup, AppState, AppUser } from '../../../../src/core/model/app-state.js';
 import { EMPTY_APP_STATE } from '../../../../src/core/model/app-state.js';
-import type { DesiredState } from '../../../../src/core/model/desired-state.js';
-import type { DirectoryGroup } from '../../../../src/core/model/directory-group.js';
-import type { DirectoryUser } from '../../../../src/core/model/directory-user.js';
-import type { Directory } from '../../../../src/core/model/directory.js';
+import type { DesiredState, DesiredUser } from '../../../../src/core/model/desired-state.js';
+import type { ScimAttributeValue } from '../../../../src/core/model/extra-attributes.js';
 import {
   applyOp,
   cloneAppState,
@@ -27,93 +23,28 @@ import {
 } from '../../../../src/core/planner/guards.js';
 import { OP_PHASES, opSubject, type Op, type OpKind } from '../../../../src/core/planner/op.js';
 import { planSync, type PlanOptions } from '../../../../src/core/planner/plan-sync.js';
-import type { Scope } from '../../../../src/core/scope.js';
 import { appStateOf, applyOps, planOptions } from '../builders.js';
+import {
+  USER_IDS,
+  GONE_USER_IDS,
+  GROUP_IDS,
+  GONE_GROUP_IDS,
+  loginArb,
+  emailArb,
+  nameArb,
+  displayNameArb,
+  optional,
+  directoryArb,
+  policyArb,
+} from '../arbitraries.js';
 
 const RUNS = { numRuns: 300 };
 
 // --- arbitraries ---------------------------------------------------------------------------------------------
 
-const USER_IDS = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7', 'u8', 'u9'];
-/** App users whose IdP id no directory ever holds: people deleted from the IdP. */
-const GONE_USER_IDS = ['gone0', 'gone1'];
-const GROUP_IDS = ['g0', 'g1', 'g2', 'g3', 'g4'];
-const GONE_GROUP_IDS = ['gone-g'];
-/** Member ids that are no user: apps, devices, deleted objects. */
-const UNKNOWN_IDS = ['x0', 'x1'];
-
-/** A login or address in a random spelling: the same person's login may differ only in case. */
-const spelled = (local: readonly string[], domain: string) =>
-  fc
-    .tuple(fc.constantFrom(...local), fc.constantFrom<'lower' | 'upper' | 'title'>('lower', 'upper', 'title'))
-    .map(([name, casing]) => {
-      const address = `${name}@${domain}`;
-      return casing === 'lower'
-        ? address
-        : casing === 'upper'
-          ? address.toUpperCase()
-          : name[0]!.toUpperCase() + address.slice(1);
-    });
-const loginArb = spelled(['ann', 'bob', 'cy'], 'example.com');
-const emailArb = spelled(['ann', 'bob', 'cy'], 'mail.example.com');
-const nameArb = fc.constantFrom('', 'Ann', 'ann', 'Bob', 'Lee', 'Smith');
-const displayNameArb = fc.constantFrom('Ann Lee', 'ann lee', 'Bob', 'Dr. Cy');
-const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
-const nullable = <T>(arb: fc.Arbitrary<T>) => fc.oneof(arb, fc.constant(null), fc.constant(undefined));
-
-const oktaUserArb = (id: string): fc.Arbitrary<DirectoryUser> =>
-  fc
-    .record({
-      status: fc.constantFrom(...OKTA_USER_STATUSES),
-      login: loginArb,
-      email: nullable(emailArb),
-      firstName: nullable(nameArb),
-      lastName: nullable(nameArb),
-      displayName: nullable(displayNameArb),
-    })
-    .map(({ status, ...profile }) => oktaUserToDirectoryUser({ id, status, profile }));
-
-const graphUserArb = (id: string): fc.Arbitrary<DirectoryUser> =>
-  fc
-    .record({
-      accountEnabled: nullable(fc.boolean()),
-      userPrincipalName: loginArb,
-      mail: nullable(emailArb),
-      proxyAddresses: nullable(fc.subarray(['smtp:alias@example.com', 'SMTP:Primary@Example.com', 'X500:/o=x'])),
-      otherMails: nullable(fc.array(emailArb, { maxLength: 2 })),
-      givenName: nullable(nameArb),
-      surname: nullable(nameArb),
-      displayName: nullable(displayNameArb),
-    })
-    .map((fields) => graphUserToDirectoryUser({ id, ...fields }));
-
-const directoryUserArb = (id: string) => fc.oneof(oktaUserArb(id), graphUserArb(id));
-
-const directoryGroupArb = (id: string): fc.Arbitrary<DirectoryGroup> =>
-  fc.record({
-    id: fc.constant(id),
-    displayName: fc.constantFrom('Sales', 'sales', 'Engineering', 'Everyone'),
-    builtIn: fc.boolean(),
-  });
-
-const directoryArb: fc.Arbitrary<Directory> = fc
-  .record({
-    users: fc.tuple(...USER_IDS.map((id) => optional(directoryUserArb(id)))),
-    groups: fc.tuple(...GROUP_IDS.map((id) => optional(directoryGroupArb(id)))),
-    // Member lists hold users (present or not), other groups (nesting) and ids that are no user at all.
-    members: fc.tuple(...GROUP_IDS.map(() => fc.subarray([...USER_IDS, ...GROUP_IDS, ...UNKNOWN_IDS]))),
-  })
-  .map(({ users, groups, members }) => ({
-    users: new Map(users.filter((user) => user !== undefined).map((user) => [user.id, user])),
-    groups: new Map(groups.filter((group) => group !== undefined).map((group) => [group.id, group])),
-    members: new Map(GROUP_IDS.map((id, index) => [id, new Set(members[index])])),
-  }));
-
-const scopeArb: fc.Arbitrary<Scope> = fc.record({ includeBuiltInGroups: fc.boolean() });
-
 const desiredArb: fc.Arbitrary<DesiredState> = fc
-  .tuple(directoryArb, scopeArb)
-  .map(([directory, scope]) => desiredStateOf(directory, scope));
+  .tuple(directoryArb, policyArb)
+  .map(([directory, policy]) => desiredStateOf(directory, policy));
 
 const appUserArb = (externalId: string): fc.Arbitrary<AppUser> =>
   fc.record({
@@ -222,6 +153,18 @@ const appStateArb = fc.oneof(randomAppStateArb, earlierRunAppStateArb);
  * A desired state and an app state in sync with it, however the app happens to spell logins and e-mails, at
  * whatever revisions, with deactivated users the IdP no longer has or holds as inactive.
  */
+/** The extra attributes an app holds once dirsync wrote `want`'s (create-only ones included, unset ones absent). */
+function writtenExtra(want: DesiredUser): Record<string, ScimAttributeValue> {
+  return Object.fromEntries(
+    Object.entries(want.extra ?? {}).flatMap(([path, { value }]) => (value === null ? [] : [[path, value]])),
+  );
+}
+
+function withoutExtra(want: DesiredUser): Omit<DesiredUser, 'extra'> {
+  const { extra: _extra, ...rest } = want;
+  return rest;
+}
+
 const inSyncArb: fc.Arbitrary<[DesiredState, AppState]> = desiredArb.chain((desired) => {
   const recase = (value: string) => fc.constantFrom(value, value.toLowerCase(), value.toUpperCase());
   const known = [...desired.users.values()].map((want) =>
@@ -237,9 +180,17 @@ const inSyncArb: fc.Arbitrary<[DesiredState, AppState]> = desiredArb.chain((desi
           active: fc.constant(true),
           origin: fc.constantFrom('created' as const, 'adopted' as const),
           revision: fc.integer({ min: 1, max: 9 }),
+          extra: fc.constant(writtenExtra(want)),
         })
       : // Never active: not in the app; or deactivated earlier and unchanged since.
-        optional(appUserArb(want.externalId).map((user) => ({ ...user, ...want, active: false }))),
+        optional(
+          appUserArb(want.externalId).map((user) => ({
+            ...user,
+            ...withoutExtra(want),
+            extra: writtenExtra(want),
+            active: false,
+          })),
+        ),
   );
   const gone = GONE_USER_IDS.map((id) => optional(appUserArb(id).map((user) => ({ ...user, active: false }))));
   const groups = [...desired.groups.values()].map((want) =>

@@ -7,7 +7,7 @@ import type { DesiredState } from '../../../../src/core/model/desired-state.js';
 import type { DirectoryUser } from '../../../../src/core/model/directory-user.js';
 import { USER_ATTRIBUTE_NAMES } from '../../../../src/core/model/directory-user.js';
 import { opSubject, type Op } from '../../../../src/core/planner/op.js';
-import { DEFAULT_SCOPE } from '../../../../src/core/scope.js';
+import { DEFAULT_POLICY } from '../../../../src/core/policy/policy.js';
 import {
   CONNECTION,
   appGroup,
@@ -27,6 +27,7 @@ import {
   kindsOf,
   opsOfKind,
   plan,
+  policyOf,
 } from '../builders.js';
 
 const USER_OP_KINDS = ['user.create', 'user.update', 'user.reactivate', 'user.deactivate'];
@@ -68,14 +69,14 @@ describe('planSync: users', () => {
   it.each<OktaUserStatus>(['STAGED', 'SUSPENDED', 'DEPROVISIONED'])(
     'never creates a user who is %s in Okta and not yet in the app',
     (status) => {
-      const desired = desiredStateOf(directoryOf({ users: [oktaUser('u1', status)] }), DEFAULT_SCOPE);
+      const desired = desiredStateOf(directoryOf({ users: [oktaUser('u1', status)] }), DEFAULT_POLICY);
       expect(plan(desired).ops).toEqual([]);
     },
   );
 
   it('never creates a user who is disabled in Graph and not yet in the app', () => {
     const disabled = graphUserToDirectoryUser({ id: 'u1', userPrincipalName: 'u1@contoso.com', accountEnabled: false });
-    expect(plan(desiredStateOf(directoryOf({ users: [disabled] }), DEFAULT_SCOPE)).ops).toEqual([]);
+    expect(plan(desiredStateOf(directoryOf({ users: [disabled] }), DEFAULT_POLICY)).ops).toEqual([]);
   });
 
   it('matches app users by externalId, not by userName: a new login is an update, not a create', () => {
@@ -105,7 +106,7 @@ describe('planSync: users', () => {
   it.each<OktaUserStatus>(['SUSPENDED', 'DEPROVISIONED', 'STAGED'])(
     'deactivates, never deletes, a user %s in Okta',
     (status) => {
-      const desired = desiredStateOf(directoryOf({ users: [oktaUser('u1', status)] }), DEFAULT_SCOPE);
+      const desired = desiredStateOf(directoryOf({ users: [oktaUser('u1', status)] }), DEFAULT_POLICY);
       const app = appStateOf({ users: [appUser('u1')] });
       expect(plan(desired, app).ops).toEqual([
         { kind: 'user.deactivate', key: `user.deactivate:${CONNECTION}:u1@1`, externalId: 'u1' },
@@ -118,7 +119,7 @@ describe('planSync: users', () => {
     const app = appStateOf({
       users: [appUser('u1', { displayName: 'u1@example.com', givenName: '', familyName: '' })],
     });
-    expect(kindsOf(plan(desiredStateOf(directoryOf({ users: [disabled] }), DEFAULT_SCOPE), app).ops)).toEqual([
+    expect(kindsOf(plan(desiredStateOf(directoryOf({ users: [disabled] }), DEFAULT_POLICY), app).ops)).toEqual([
       'user.deactivate',
     ]);
   });
@@ -258,7 +259,7 @@ describe('planSync: groups', () => {
       groups: [directoryGroup('everyone', { displayName: 'Everyone', builtIn: true })],
       members: { everyone: ['u1'] },
     });
-    const ops = plan(desiredStateOf(directory, DEFAULT_SCOPE)).ops;
+    const ops = plan(desiredStateOf(directory, DEFAULT_POLICY)).ops;
     expect(ops.filter((op) => op.kind.startsWith('group.') || op.kind.startsWith('members.'))).toEqual([]);
   });
 
@@ -268,7 +269,7 @@ describe('planSync: groups', () => {
       groups: [directoryGroup('everyone', { displayName: 'Everyone', builtIn: true })],
       members: { everyone: ['u1'] },
     });
-    const ops = plan(desiredStateOf(directory, { includeBuiltInGroups: true })).ops;
+    const ops = plan(desiredStateOf(directory, policyOf({ scope: { groups: { includeBuiltInGroups: true } } }))).ops;
     expect(opsOfKind(ops, 'group.create')).toMatchObject([{ externalId: 'everyone', displayName: 'Everyone' }]);
     expect(opsOfKind(ops, 'members.add')).toMatchObject([{ groupExternalId: 'everyone', userExternalIds: ['u1'] }]);
   });
@@ -276,7 +277,7 @@ describe('planSync: groups', () => {
   it('deletes an app group that went out of scope', () => {
     const directory = directoryOf({ groups: [directoryGroup('everyone', { builtIn: true })] });
     const app = appStateOf({ groups: [appGroup('everyone')], members: { everyone: [] } });
-    expect(kindsOf(plan(desiredStateOf(directory, DEFAULT_SCOPE), app).ops)).toEqual(['group.delete']);
+    expect(kindsOf(plan(desiredStateOf(directory, DEFAULT_POLICY), app).ops)).toEqual(['group.delete']);
   });
 });
 
@@ -331,7 +332,7 @@ describe('planSync: memberships', () => {
       groups: [appGroup('g1')],
       members: { g1: ['u1', 'u2'] },
     });
-    const ops = plan(desiredStateOf(directory, DEFAULT_SCOPE), app).ops;
+    const ops = plan(desiredStateOf(directory, DEFAULT_POLICY), app).ops;
     expect(ops).toMatchObject([
       { kind: 'members.remove', groupExternalId: 'g1', userExternalIds: ['u2'] },
       { kind: 'user.deactivate', externalId: 'u2' },
@@ -357,7 +358,7 @@ describe('planSync: memberships', () => {
       groups: [directoryGroup('g1'), directoryGroup('nested')],
       members: { g1: ['u1', 'staged', 'nested', 'unknown', '0oa-app'], nested: ['deep'] },
     });
-    const adds = opsOfKind(plan(desiredStateOf(directory, DEFAULT_SCOPE)).ops, 'members.add');
+    const adds = opsOfKind(plan(desiredStateOf(directory, DEFAULT_POLICY)).ops, 'members.add');
     expect(adds.map((op) => [op.groupExternalId, op.userExternalIds])).toEqual([
       ['g1', ['u1']],
       ['nested', ['deep']],
@@ -472,7 +473,7 @@ describe('planSync: no-op', () => {
       ],
       members: { g1: ['u1', 'u2', 'staged', 'g2'], g2: [], all: ['u1', 'u2'] },
     });
-    const desired = desiredStateOf(directory, DEFAULT_SCOPE);
+    const desired = desiredStateOf(directory, DEFAULT_POLICY);
     expect(plan(desired, inSyncAppState(desired))).toEqual({ ops: [], rejected: null });
   });
 

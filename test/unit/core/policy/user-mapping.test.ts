@@ -4,7 +4,9 @@ import { appGroupNameFor } from '../../../../src/core/policy/app-group-name-for.
 import { attributeValue } from '../../../../src/core/policy/attribute-value.js';
 import type { RolePolicy } from '../../../../src/core/policy/policy.js';
 import { roleFor } from '../../../../src/core/policy/role-for.js';
-import { parseScimAttributePath } from '../../../../src/core/policy/scim-attribute-path.js';
+import { parseScimAttributePath, scimPathKey } from '../../../../src/core/policy/scim-attribute-path.js';
+import { userAttributesUsedBy } from '../../../../src/core/policy/user-attributes-used.js';
+import { parsePolicyDocument } from '../../../../src/config/policy-document.js';
 
 const research = { id: '00g2', displayName: 'Research' };
 const leads = { id: '00g3', displayName: 'Research Leads' };
@@ -132,5 +134,49 @@ describe('parseScimAttributePath', () => {
   ])('refuses %s, saying %s', (text, hint) => {
     const result = parseScimAttributePath(text);
     expect(result.ok ? '' : result.problem).toContain(hint);
+  });
+});
+
+describe('userAttributesUsedBy', () => {
+  it('lists the attributes of scope rules and mapping sources, without the model fields, sorted and once each', () => {
+    const policy = parsePolicyDocument({
+      scope: {
+        users: {
+          include: [{ attribute: 'extension_abc_costCenter', exists: true }],
+          exclude: [
+            { attribute: 'userType', equals: 'Guest' },
+            { attribute: 'userName', matches: 'svc-*' },
+          ],
+        },
+        groups: { include: [{ attribute: 'mailEnabled', equals: true }] },
+      },
+      mapping: {
+        attributes: { title: 'jobTitle', nickName: { constant: 'x' }, 'name.middleName': { attribute: 'userType' } },
+      },
+    });
+    expect(userAttributesUsedBy(policy)).toEqual(['extension_abc_costCenter', 'jobTitle', 'userType']);
+  });
+});
+
+describe('scimPathKey', () => {
+  it('is the canonical text of a path, which parses back to the same path', () => {
+    for (const text of [
+      'title',
+      'name.middleName',
+      'phoneNumbers[type eq "work"].value',
+      'roles',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department',
+      'urn:ietf:params:scim:schemas:extension:dovetail:2.0:User:workspaceAdmin',
+    ]) {
+      const parsed = parseScimAttributePath(text);
+      if (!parsed.ok) throw new Error(parsed.problem);
+      expect(scimPathKey(parsed.path)).toBe(text);
+      expect(parseScimAttributePath(scimPathKey(parsed.path))).toEqual(parsed);
+    }
+  });
+
+  it('leaves the core URN out', () => {
+    const parsed = parseScimAttributePath('urn:ietf:params:scim:schemas:core:2.0:User:title');
+    expect(parsed.ok && scimPathKey(parsed.path)).toBe('title');
   });
 });

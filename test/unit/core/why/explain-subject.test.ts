@@ -4,7 +4,7 @@ import type { AppUser } from '../../../../src/core/model/app-state.js';
 import type { DirectoryGroup } from '../../../../src/core/model/directory-group.js';
 import type { DirectoryUser } from '../../../../src/core/model/directory-user.js';
 import { opSubject } from '../../../../src/core/planner/op.js';
-import { DEFAULT_SCOPE } from '../../../../src/core/scope.js';
+import { DEFAULT_POLICY } from '../../../../src/core/policy/policy.js';
 import { explainStoredOp } from '../../../../src/core/why/explain-stored-op.js';
 import { explainSubject } from '../../../../src/core/why/explain-subject.js';
 import type { GroupExplanation } from '../../../../src/core/why/explain-group.js';
@@ -13,7 +13,7 @@ import type { ExplainSubjectContext, SubjectDecision } from '../../../../src/cor
 import type { GroupEvidence, OpRecord, UserEvidence } from '../../../../src/core/why/subject-evidence.js';
 import { appGroup, appStateOf, appUser, directoryGroup, directoryOf, directoryUser, plan } from '../builders.js';
 
-const OKTA: ExplainSubjectContext = { idpName: 'Okta', idpKind: 'okta', scope: DEFAULT_SCOPE };
+const OKTA: ExplainSubjectContext = { idpName: 'Okta', idpKind: 'okta', policy: DEFAULT_POLICY };
 const SEEN = '2026-12-01T09:00:00.000Z';
 const CHANGED = '2026-12-01T09:00:05.000Z';
 
@@ -162,7 +162,7 @@ describe('explainSubject for a user: the decisions the planner takes, and whethe
   });
 
   it('names the Graph property each attribute comes from', () => {
-    const graph = { idpName: 'Entra ID', idpKind: 'graph', scope: DEFAULT_SCOPE };
+    const graph = { idpName: 'Entra ID', idpKind: 'graph', policy: DEFAULT_POLICY };
     const explanation = explainUser(userEvidence({ idp: { user: ana({ status: 'enabled' }), seenAt: SEEN } }), graph);
     expect(decision(explanation.decisions, 'userName').text).toBe(
       'mapped userName ana@acme.com (from userPrincipalName)',
@@ -217,7 +217,7 @@ describe('explainSubject for a user: the decisions the planner takes, and whethe
         groups.filter((g) => !g.builtIn).map((g) => [g.id, appIn.includes(g.id) ? ['00u-ana'] : []]),
       ),
     });
-    const ops = plan(desiredStateOf(directory, DEFAULT_SCOPE), appState).ops.filter(
+    const ops = plan(desiredStateOf(directory, DEFAULT_POLICY), appState).ops.filter(
       (o) =>
         o.kind !== 'invite.send' &&
         (opSubject(o) === '00u-ana' || ('userExternalIds' in o && o.userExternalIds.includes('00u-ana'))),
