@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { AppGroup, AppState, AppUser, DueInvite } from '../core/model/app-state.js';
+import type { AppGroup, AppState, AppUser, DueInvite, InviteKind } from '../core/model/app-state.js';
 import type { StateEffect } from '../core/planner/apply-op.js';
 import { chunk } from './chunk.js';
-import type { AppUsersTable, Database } from './database.js';
+import type { AppUsersTable, Database, InvitesTable } from './database.js';
 import { extraAttributesColumn, jsonColumn } from './json-column.js';
 
 const BATCH = 400;
@@ -45,7 +45,7 @@ export class AppStateRepository {
     const dueInvites = new Map<string, DueInvite>();
     for (const row of await this.db
       .selectFrom('invites')
-      .select(['user_external_id', 'email', 'display_name'])
+      .select(['user_external_id', 'email', 'display_name', 'send_number', 'send_kind', 'note'])
       .where('connection_id', '=', connectionId)
       .where('status', '=', 'due')
       .execute()) {
@@ -53,6 +53,9 @@ export class AppStateRepository {
         userExternalId: row.user_external_id,
         email: row.email,
         displayName: row.display_name,
+        sendNumber: row.send_number,
+        kind: inviteKindOf(row.send_kind),
+        ...(row.note === null ? {} : { note: row.note }),
       });
     }
     return { users, groups, members, dueInvites };
@@ -128,30 +131,55 @@ export class AppStateRepository {
         }
         return;
       case 'invite.due':
+      case 'invite.none': {
+        const person =
+          effect.type === 'invite.due'
+            ? effect.invite
+            : { userExternalId: effect.userExternalId, email: effect.email, displayName: effect.displayName };
         await this.db
           .insertInto('invites')
           .values({
-            connection_id: connectionId,
-            user_external_id: effect.invite.userExternalId,
-            email: effect.invite.email,
-            display_name: effect.invite.displayName,
-            status: 'due',
-            message_id: null,
-            attempts: 0,
-            created_at: now,
-            sent_at: null,
+            ...newInviteRow(connectionId, person, now),
+            status: effect.type === 'invite.due' ? 'due' : 'not-invited',
           })
           .onConflict((oc) => oc.columns(['connection_id', 'user_external_id']).doNothing())
           .execute();
         return;
-      case 'invite.sent':
-        await this.db
+      }
+      case 'invite.sent': {
+        const { invite } = effect;
+        const row = await this.db
           .updateTable('invites')
-          .set({ status: 'sent', sent_at: now })
+          .set((eb) => ({
+            status: 'sent',
+            sent_at: now,
+            last_sent_at: now,
+            sends: invite.sendNumber,
+            send_number: invite.sendNumber,
+            reminders: invite.kind === 'reminder' ? eb('reminders', '+', 1) : eb.ref('reminders'),
+            note: null,
+          }))
           .where('connection_id', '=', connectionId)
-          .where('user_external_id', '=', effect.userExternalId)
+          .where('user_external_id', '=', invite.userExternalId)
+          .returning(['message_id', 'attempts'])
+          .executeTakeFirst();
+        await this.db
+          .insertInto('invite_sends')
+          .values({
+            connection_id: connectionId,
+            user_external_id: invite.userExternalId,
+            send_number: invite.sendNumber,
+            kind: invite.kind,
+            email: invite.email,
+            message_id: row?.message_id ?? null,
+            note: invite.note ?? null,
+            attempts: row?.attempts ?? 1,
+            sent_at: now,
+          })
+          .onConflict((oc) => oc.columns(['connection_id', 'user_external_id', 'send_number']).doNothing())
           .execute();
         return;
+      }
     }
   }
 
@@ -200,4 +228,34 @@ export function appUserFromRow(row: AppUsersTable): AppUser {
     revision: row.revision,
     ...(extra === undefined ? {} : { extra }),
   };
+}
+
+/** A new `invites` row (status set by the caller): nothing sent yet. */
+export function newInviteRow(
+  connectionId: string,
+  person: { readonly userExternalId: string; readonly email: string; readonly displayName: string },
+  now: string,
+): Omit<InvitesTable, 'status'> {
+  return {
+    connection_id: connectionId,
+    user_external_id: person.userExternalId,
+    email: person.email,
+    display_name: person.displayName,
+    message_id: null,
+    attempts: 0,
+    created_at: now,
+    sent_at: null,
+    sends: 0,
+    send_number: 1,
+    send_kind: 'invite',
+    note: null,
+    last_sent_at: null,
+    accepted_at: null,
+    reminders: 0,
+  };
+}
+
+/** A stored kind; a value from another version reads as a first invite. */
+export function inviteKindOf(text: string): InviteKind {
+  return text === 'resend' || text === 'reminder' ? text : 'invite';
 }

@@ -118,7 +118,8 @@ export interface OpsTable {
   next_attempt_at: string | null;
 }
 
-export type InviteStatus = 'due' | 'sent';
+/** `not-invited`: never sent; `due`: a send is owed (`send_number`, `send_kind`); `sent`; `accepted` (joined). */
+export type InviteStatus = 'not-invited' | 'due' | 'sent' | 'accepted';
 
 export interface InvitesTable {
   connection_id: string;
@@ -130,6 +131,30 @@ export interface InvitesTable {
   attempts: number;
   created_at: string;
   sent_at: string | null;
+  /** Sends the mail server accepted. */
+  sends: number;
+  /** The number of the send that is due, or of the last one sent. */
+  send_number: number;
+  send_kind: string;
+  /** The admin's note for the due send (`invites resend --message`). */
+  note: string | null;
+  last_sent_at: string | null;
+  accepted_at: string | null;
+  /** Reminders among the sends. */
+  reminders: number;
+}
+
+/** One send the mail server accepted: the history `why` shows and `INVITE_MAX_PER_MINUTE` counts. */
+export interface InviteSendsTable {
+  connection_id: string;
+  user_external_id: string;
+  send_number: number;
+  kind: string;
+  email: string;
+  message_id: string | null;
+  note: string | null;
+  attempts: number;
+  sent_at: string;
 }
 
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'held' | 'stopped';
@@ -209,6 +234,7 @@ export interface Database {
   app_memberships: AppMembershipsTable;
   ops: OpsTable;
   invites: InvitesTable;
+  invite_sends: InviteSendsTable;
   runs: RunsTable;
   connection_leases: ConnectionLeasesTable;
   held_plans: HeldPlansTable;

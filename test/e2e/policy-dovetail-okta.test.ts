@@ -180,5 +180,9 @@ describe.each(DIALECTS)('a policy for a Dovetail-like app, read from Okta throug
     expect(ed.stdout).toContain('mapped role "MANAGER" (from role rule 1: member of "Research Leads")');
     expect(ed.stdout).toContain(`mapped ${DOVETAIL}:workspaceAdmin false (from member of "Dovetail Admins"`);
     expect(ed.stdout).toContain('mapped userName ed@acme.example (from the e-mail (policy mapping.userName: email))');
+    // Bob's removal from Research is work by hand: `why` shows it with the reason.
+    const bob = await runCli(['why', ids['bob']!], env);
+    expect(bob.stdout).toMatch(/members\.remove .*unsupported/);
+    expect(bob.stdout).toContain('does not remove group members over SCIM');
   }, 60_000);
 });

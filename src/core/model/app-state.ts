@@ -25,11 +25,22 @@ export interface AppGroup {
   readonly revision: number;
 }
 
-/** An invite owed to a user dirsync created active, to the e-mail the user had then. */
+/** Why an invite mail goes out: the first invite, an admin's resend, or a reminder (DESIGN "Invites lifecycle"). */
+export type InviteKind = 'invite' | 'resend' | 'reminder';
+
+/**
+ * An invite mail owed to a person: the first one to a user dirsync created active (to the e-mail the user had then),
+ * or one an admin or a reminder asked for.
+ */
 export interface DueInvite {
   readonly userExternalId: string;
   readonly email: string;
   readonly displayName: string;
+  /** 1 for the first mail to this person, then 2, 3…: part of the op's key and of the mail's Message-ID. */
+  readonly sendNumber: number;
+  readonly kind: InviteKind;
+  /** The admin's personal note (`invites resend --message`). */
+  readonly note?: string;
 }
 
 /** What the app holds, as far as dirsync knows (it is the only writer of the objects it manages). */

@@ -24,7 +24,14 @@ export type StateEffect =
   | { readonly type: 'members.added'; readonly groupExternalId: string; readonly userExternalIds: readonly string[] }
   | { readonly type: 'members.removed'; readonly groupExternalId: string; readonly userExternalIds: readonly string[] }
   | { readonly type: 'invite.due'; readonly invite: DueInvite }
-  | { readonly type: 'invite.sent'; readonly userExternalId: string };
+  /** A person created or adopted without an invite (invites off, quiet first sync, adoption): `not-invited`. */
+  | {
+      readonly type: 'invite.none';
+      readonly userExternalId: string;
+      readonly email: string;
+      readonly displayName: string;
+    }
+  | { readonly type: 'invite.sent'; readonly invite: DueInvite };
 
 export function cloneAppState(state: AppState): MutableAppState {
   return {
@@ -63,15 +70,20 @@ export function applyOp(state: MutableAppState, op: Op, created?: CreateOutcome)
       };
       state.users.set(user.externalId, user);
       const effects: StateEffect[] = [{ type: 'user.put', user }];
-      // An adopted user already had an account: no invite (DESIGN "Invites").
+      // An adopted user already had an account: no invite (DESIGN "Invites"), but an admin may send one later.
       if (op.invite && !created.adopted) {
         const invite: DueInvite = {
           userExternalId: op.externalId,
           email: op.attributes.email,
           displayName: op.attributes.displayName,
+          sendNumber: 1,
+          kind: 'invite',
         };
         state.dueInvites.set(invite.userExternalId, invite);
         effects.push({ type: 'invite.due', invite });
+      } else {
+        const { email, displayName } = op.attributes;
+        effects.push({ type: 'invite.none', userExternalId: op.externalId, email, displayName });
       }
       return effects;
     }
@@ -136,8 +148,10 @@ export function applyOp(state: MutableAppState, op: Op, created?: CreateOutcome)
       return [{ type: 'group.removed', externalId: op.externalId }];
     }
     case 'invite.send': {
-      if (!state.dueInvites.delete(op.userExternalId)) return [];
-      return [{ type: 'invite.sent', userExternalId: op.userExternalId }];
+      const invite = state.dueInvites.get(op.userExternalId);
+      if (invite === undefined) return [];
+      state.dueInvites.delete(op.userExternalId);
+      return [{ type: 'invite.sent', invite }];
     }
   }
 }

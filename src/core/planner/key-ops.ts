@@ -27,7 +27,8 @@ export function keyOps(ordered: readonly PlannedOp[], app: AppState, connectionI
         groupRevisions.set(subject, 1);
         return { ...op, key: base };
       case 'invite.send':
-        return { ...op, key: base };
+        // The first send keeps the key it always had; a resend or reminder is another op of the same person.
+        return { ...op, key: (op.sendNumber ?? 1) > 1 ? `${base}#${op.sendNumber ?? 1}` : base };
       case 'user.update':
       case 'user.reactivate':
       case 'user.deactivate': {

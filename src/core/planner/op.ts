@@ -47,7 +47,13 @@ export type Op =
       readonly userExternalIds: readonly string[];
     }
   | { readonly kind: 'group.delete'; readonly key: string; readonly externalId: string }
-  | { readonly kind: 'invite.send'; readonly key: string; readonly userExternalId: string };
+  | {
+      readonly kind: 'invite.send';
+      readonly key: string;
+      readonly userExternalId: string;
+      /** The send this op delivers (absent in ops planned before resends existed: 1). */
+      readonly sendNumber?: number;
+    };
 
 export type OpKind = Op['kind'];
 

@@ -39,11 +39,16 @@ export function planSync(desired: DesiredState, app: AppState, options: PlanOpti
 // ones owed to the people this plan creates. An owed invite waits while its person is not active: an invite
 // to a disabled account is useless, and the person gets it if they come back.
 function inviteOps(desired: DesiredState, app: AppState, invites: boolean): PlannedOp[] {
-  const owed = new Set([...app.dueInvites.keys()].filter((id) => desired.users.get(id)?.active === true));
+  const owed = new Map<string, number>();
+  for (const due of app.dueInvites.values()) {
+    if (desired.users.get(due.userExternalId)?.active === true) owed.set(due.userExternalId, due.sendNumber);
+  }
   if (invites) {
     for (const user of desired.users.values()) {
-      if (user.active && !app.users.has(user.externalId)) owed.add(user.externalId);
+      if (user.active && !app.users.has(user.externalId)) owed.set(user.externalId, 1);
     }
   }
-  return [...owed].map((userExternalId) => ({ kind: 'invite.send', userExternalId }));
+  return [...owed].map(([userExternalId, sendNumber]) =>
+    sendNumber > 1 ? { kind: 'invite.send', userExternalId, sendNumber } : { kind: 'invite.send', userExternalId },
+  );
 }

@@ -90,7 +90,14 @@ export function appGroup(id: string, overrides: Partial<AppGroup> = {}): AppGrou
 
 export function dueInvite(id: string, overrides: Partial<DueInvite> = {}): DueInvite {
   const attributes = attributesFor(id);
-  return { userExternalId: id, email: attributes.email, displayName: attributes.displayName, ...overrides };
+  return {
+    userExternalId: id,
+    email: attributes.email,
+    displayName: attributes.displayName,
+    sendNumber: 1,
+    kind: 'invite',
+    ...overrides,
+  };
 }
 
 export interface AppStateSpec {

@@ -31,7 +31,13 @@ describe('applyOp: user.create', () => {
   it('makes exactly one invite due for a created user, to the e-mail the user had then', () => {
     const state = cloneAppState(EMPTY_APP_STATE);
     const effects = applyOp(state, createU1(), { appId: 'scim-42', adopted: false });
-    const invite = { userExternalId: 'u1', email: 'Ann@Example.com', displayName: 'Ann Lee' };
+    const invite = {
+      userExternalId: 'u1',
+      email: 'Ann@Example.com',
+      displayName: 'Ann Lee',
+      sendNumber: 1,
+      kind: 'invite',
+    };
     expect([...state.dueInvites.values()]).toEqual([invite]);
     expect(effects).toEqual([
       { type: 'user.put', user: state.users.get('u1') },
@@ -39,18 +45,22 @@ describe('applyOp: user.create', () => {
     ]);
   });
 
-  it('makes no invite due for an adopted user (it already had an account)', () => {
+  it('makes no invite due for an adopted user (it already had an account): recorded as not invited', () => {
     const state = cloneAppState(EMPTY_APP_STATE);
     const effects = applyOp(state, createU1(), { appId: 'existing-7', adopted: true });
     expect(state.users.get('u1')).toMatchObject({ origin: 'adopted', appId: 'existing-7', active: true });
     expect(state.dueInvites.size).toBe(0);
-    expect(effects.map((effect) => effect.type)).toEqual(['user.put']);
+    expect(effects).toEqual([
+      { type: 'user.put', user: state.users.get('u1') },
+      { type: 'invite.none', userExternalId: 'u1', email: 'Ann@Example.com', displayName: 'Ann Lee' },
+    ]);
   });
 
-  it('makes no invite due when invites are off', () => {
+  it('makes no invite due when invites are off: recorded as not invited, for `invites send` later', () => {
     const state = cloneAppState(EMPTY_APP_STATE);
-    applyOp(state, createU1(false), { appId: 'scim-42', adopted: false });
+    const effects = applyOp(state, createU1(false), { appId: 'scim-42', adopted: false });
     expect(state.dueInvites.size).toBe(0);
+    expect(effects.map((effect) => effect.type)).toEqual(['user.put', 'invite.none']);
   });
 
   it('refuses a create without the target outcome', () => {
@@ -186,9 +196,17 @@ describe('applyOp: invite.send', () => {
   it('marks a due invite sent', () => {
     const state = cloneAppState(appStateOf({ users: [appUser('u1')], dueInvites: [dueInvite('u1')] }));
     expect(applyOp(state, { kind: 'invite.send', key: 'k', userExternalId: 'u1' })).toEqual([
-      { type: 'invite.sent', userExternalId: 'u1' },
+      { type: 'invite.sent', invite: dueInvite('u1') },
     ]);
     expect(state.dueInvites.size).toBe(0);
+  });
+
+  it('marks a resend sent with its number, kind and note', () => {
+    const resend = dueInvite('u1', { sendNumber: 3, kind: 'resend', note: 'Welcome back' });
+    const state = cloneAppState(appStateOf({ users: [appUser('u1')], dueInvites: [resend] }));
+    expect(applyOp(state, { kind: 'invite.send', key: 'k', userExternalId: 'u1', sendNumber: 3 })).toEqual([
+      { type: 'invite.sent', invite: resend },
+    ]);
   });
 
   it('does nothing for an invite that is not due (adopted user, or already sent): never a second invite', () => {

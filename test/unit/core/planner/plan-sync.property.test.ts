@@ -90,7 +90,13 @@ const randomAppStateArb: fc.Arbitrary<AppState> = fc
           members: Object.fromEntries(groups.map((group, index) => [group.externalId, members[index] ?? []])),
           dueInvites: dueInvites.map((id) => {
             const user = users.find((candidate) => candidate.externalId === id)!;
-            return { userExternalId: id, email: user.email, displayName: user.displayName };
+            return {
+              userExternalId: id,
+              email: user.email,
+              displayName: user.displayName,
+              sendNumber: 1,
+              kind: 'invite' as const,
+            };
           }),
         }),
       );
@@ -364,7 +370,7 @@ describe('planSync laws', () => {
         for (const id of invited) if (!app.dueInvites.has(id)) expect(reactivated.has(id)).toBe(false);
 
         const { effects } = applyCollecting(app, ops);
-        const sent = effects.flatMap((effect) => (effect.type === 'invite.sent' ? [effect.userExternalId] : []));
+        const sent = effects.flatMap((effect) => (effect.type === 'invite.sent' ? [effect.invite.userExternalId] : []));
         expect([...sent].sort()).toEqual([...invited].sort());
       }),
       RUNS,
@@ -496,7 +502,7 @@ describe('planSync laws', () => {
           expect(count).toBe(1);
         }
         const effects = [...crashed.effects, ...resumed.effects];
-        const sent = effects.flatMap((effect) => (effect.type === 'invite.sent' ? [effect.userExternalId] : []));
+        const sent = effects.flatMap((effect) => (effect.type === 'invite.sent' ? [effect.invite.userExternalId] : []));
         const createdIds = applied.filter((op) => op.kind === 'user.create').map((op) => opSubject(op));
         const owed = [...app.dueInvites.keys()].filter((id) => desired.users.get(id)?.active === true);
         expect([...sent].sort()).toEqual([...new Set([...createdIds, ...owed])].sort());

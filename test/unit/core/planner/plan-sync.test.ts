@@ -210,6 +210,18 @@ describe('planSync: users', () => {
     const ops = plan(desiredOf({ users: [desiredUser('u1', { givenName: 'Annie' })] }), app).ops;
     expect(opsOfKind(ops, 'invite.send')).toEqual([]);
   });
+
+  it('sends a due resend or reminder as its own op, keyed by its send number; the first send keeps its old key', () => {
+    const app = appStateOf({
+      users: [appUser('u1'), appUser('u2')],
+      dueInvites: [dueInvite('u1', { sendNumber: 3, kind: 'reminder' }), dueInvite('u2')],
+    });
+    const ops = plan(desiredOf({ users: [desiredUser('u1'), desiredUser('u2')] }), app).ops;
+    expect(opsOfKind(ops, 'invite.send')).toEqual([
+      { kind: 'invite.send', key: `invite.send:${CONNECTION}:u1#3`, userExternalId: 'u1', sendNumber: 3 },
+      { kind: 'invite.send', key: `invite.send:${CONNECTION}:u2`, userExternalId: 'u2' },
+    ]);
+  });
 });
 
 describe('planSync: groups', () => {
