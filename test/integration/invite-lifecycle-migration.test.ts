@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as inviteLifecycle from '../../migrations/2026-12-09T00-00-00_invite-lifecycle.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
@@ -45,7 +46,7 @@ describe.each(DIALECTS)('the invite lifecycle migration carries existing invites
       sent_at: status === 'sent' ? T0 : null,
     });
     // Rows of the previous version, without the new columns.
-    await (db as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>)
+    await (db as unknown as Kysely<Record<string, Record<string, unknown>>>)
       .insertInto('invites')
       .values([legacy('sent', 'sent'), legacy('due', 'due')])
       .execute();
