@@ -12,7 +12,7 @@ COPY connectors ./connectors
 COPY migrations ./migrations
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
-# Runtime stage: only the built code, production dependencies and the bundled sandbox directory.
+# Runtime stage: only the built code, production dependencies, the bundled sandbox directory and invite templates.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
@@ -20,6 +20,8 @@ COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/connectors/sandbox/sample-directory.json ./connectors/sandbox/sample-directory.json
+# The bundled invite templates (used when a connection sets no INVITE_TEMPLATE_DIR); read at start, never built.
+COPY --chown=node:node templates/invite ./templates/invite
 RUN ln -s /app/dist/src/main.js /usr/local/bin/dirsync && chmod +x /app/dist/src/main.js && mkdir -p /data && chown node:node /data
 USER node
 ENV DATABASE_URL=sqlite:/data/dirsync.db METRICS_PORT=9464

@@ -68,6 +68,7 @@ const entry = ['root', 'worker', 'cli', 'main'];
 const idpSdk = ['connector', 'root', 'check', 'cli', 'main'];
 const packageOwners = {
   unhomoglyph: ['core-identity'],
+  liquidjs: ['invites'],
   bullmq: entry,
   ioredis: [...entry, 'check'],
   kysely: ['store', 'sync', 'migrations', 'check', ...entry],

@@ -6,7 +6,10 @@ import type { Clock } from './clock.js';
 import { errorText } from './error-text.js';
 import { ConfigError } from './config/config-error.js';
 import type { ConnectionConfig } from './config/connection-config.js';
+import type { InviteLifecycleConfig } from './config/invite-lifecycle-config.js';
 import type { ServiceConfig } from './config/service-config.js';
+import { InviteTemplateError } from './invites/invite-template-error.js';
+import { loadInviteTemplates } from './invites/invite-templates.js';
 import { SmtpMailer } from './invites/smtp-mailer.js';
 import type { Log } from './logger.js';
 import { createDb } from './store/create-db.js';
@@ -15,6 +18,7 @@ import { DatabaseUrlError, describeDatabase, parseDatabaseUrl } from './store/da
 import { pendingMigrations } from './store/migrate.js';
 import type { InviteSender } from './sync/apply-plan.js';
 import { syncConnection, type ConnectionRunRequest, type ConnectionRunResult } from './sync/sync-connection.js';
+import type { SyncRequest } from './sync/run-sync.js';
 import { JsonlTarget } from './targets/jsonl/jsonl-target.js';
 import { ScimTarget } from './targets/scim/scim-target.js';
 import type { Target } from './targets/target.js';
@@ -109,6 +113,7 @@ export async function createConnectionRuntime(
           maxSourceDrop: connection.maxSourceDrop,
           maxOpAttempts: connection.maxOpAttempts,
           policy: connection.policy,
+          ...inviteLifecycleRequest(connection.inviteLifecycle),
           fullReadIntervalMs: connection.idp.kind === 'okta' ? connection.idp.okta.fullSyncIntervalMs : null,
           leaseMs: deps.service.leaseMs,
         },
@@ -179,10 +184,32 @@ function createInviteSender(connection: ConnectionConfig, log: Log): InviteSende
     log.info({ reason: invites.reason }, `invites are off (${invites.reason})`);
     return null;
   }
+  // Once per connection: every invite of every run renders from these, and a broken template stops the start.
+  let templates;
+  try {
+    templates = loadInviteTemplates(invites.templateDir);
+  } catch (error) {
+    if (!(error instanceof InviteTemplateError)) throw error;
+    throw new ConfigError(`connection ${connection.id}: invite templates: ${error.message}`);
+  }
   return {
     mailer: new SmtpMailer(invites.smtpUrl),
     from: invites.from,
     appName: invites.appName,
     appLoginUrl: invites.appLoginUrl,
+    templates,
+  };
+}
+
+/** The invite lifecycle's settings as a run takes them. */
+function inviteLifecycleRequest(
+  lifecycle: InviteLifecycleConfig,
+): Pick<SyncRequest, 'quietFirstSync' | 'reminders' | 'maxInvitesPerMinute'> {
+  return {
+    quietFirstSync: !lifecycle.onFirstSync,
+    ...(lifecycle.remindAfterMs === null || lifecycle.maxReminders === 0
+      ? {}
+      : { reminders: { afterMs: lifecycle.remindAfterMs, max: lifecycle.maxReminders } }),
+    ...(lifecycle.maxPerMinute === null ? {} : { maxInvitesPerMinute: lifecycle.maxPerMinute }),
   };
 }

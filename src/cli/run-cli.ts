@@ -159,6 +159,78 @@ function buildProgram(
       ),
     );
 
+  const invites = program
+    .command('invites')
+    .description('who has been invited, who has not joined, who never got an invite; send, resend, record joins')
+    .addOption(connectionOption())
+    .option('--state <state>', 'only people in this state: not-invited, sent, accepted or blocked')
+    .option('--json', 'print one JSON document', false)
+    .action(
+      run(async (options: { connection?: string; state?: string; json: boolean }) =>
+        (await import('./invites-command.js')).invitesListCommand(context, options),
+      ),
+    );
+  invites
+    .command('send')
+    .description('invite people never invited, now (a run of the connection sends them)')
+    .addOption(connectionOption())
+    .option('--not-invited', 'everyone active in the app who was never invited', false)
+    .option('--user <login|e-mail|id...>', 'these people')
+    .option('--queue-only', 'make the invites due and leave them to the next run', false)
+    .addHelpText('after', '\nExit codes: as `dirsync sync`; 2 when a named user is unknown (nothing is queued then).')
+    .action(
+      run(async (options: { connection?: string; notInvited: boolean; user?: string[]; queueOnly: boolean }) =>
+        (await import('./invites-command.js')).invitesSendCommand(context, 'invite', {
+          connection: options.connection,
+          user: options.user,
+          all: options.notInvited,
+          force: false,
+          queueOnly: options.queueOnly,
+        }),
+      ),
+    );
+  invites
+    .command('resend')
+    .description('send the invite again, with a personal note; at most once per INVITE_RESEND_COOLDOWN per person')
+    .addOption(connectionOption())
+    .option('--pending', 'everyone invited who has not joined and is active', false)
+    .option('--user <login|e-mail|id...>', 'these people')
+    .option('--message <text>', 'a personal note in the mail')
+    .option('--force', 'resend within the cooldown, and to people who joined', false)
+    .option('--queue-only', 'make the resends due and leave them to the next run', false)
+    .addHelpText('after', '\nExit codes: as `dirsync sync`; 2 when a named user is unknown (nothing is queued then).')
+    .action(
+      run(
+        async (options: {
+          connection?: string;
+          pending: boolean;
+          user?: string[];
+          message?: string;
+          force: boolean;
+          queueOnly: boolean;
+        }) =>
+          (await import('./invites-command.js')).invitesSendCommand(context, 'resend', {
+            connection: options.connection,
+            user: options.user,
+            all: options.pending,
+            message: options.message,
+            force: options.force,
+            queueOnly: options.queueOnly,
+          }),
+      ),
+    );
+  invites
+    .command('accepted')
+    .description('record that people joined the app: no more reminders')
+    .argument('<user...>', 'logins, e-mails or ids')
+    .addOption(connectionOption())
+    .addHelpText('after', '\nExit codes: 0, 2 when a user is unknown (nothing is recorded then).')
+    .action(
+      run(async (users: string[], options: { connection?: string }) =>
+        (await import('./invites-command.js')).invitesAcceptedCommand(context, users, options),
+      ),
+    );
+
   program
     .command('status')
     .description('every connection: last runs, counts, failed ops, who runs it now, the worker’s schedule and queue')

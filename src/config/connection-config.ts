@@ -1,3 +1,4 @@
+import { parseInviteLifecycle, type InviteLifecycleConfig } from './invite-lifecycle-config.js';
 import { z } from 'zod';
 import { ConnectorError } from '../../connectors/connector-error.js';
 import { parseGraphConfig, type GraphConfig } from '../../connectors/graph/graph-config.js';
@@ -6,6 +7,8 @@ import { DEFAULT_MAX_OP_ATTEMPTS } from '../core/op-retry-policy.js';
 import { DEFAULT_GUARD_LIMITS, type GuardLimit, type GuardLimits } from '../core/planner/guards.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy/policy.js';
 import { DEFAULT_MAX_SOURCE_DROP } from '../core/source-anomaly.js';
+import { InviteTemplateError } from '../invites/invite-template-error.js';
+import { loadInviteTemplates } from '../invites/invite-templates.js';
 import { parseMailAddress } from '../invites/mail-address.js';
 import { loadPolicyFile, PolicyProblems } from './policy-document.js';
 import { parseSyncSchedule, ScheduleError, type SyncSchedule } from './sync-schedule.js';
@@ -51,6 +54,8 @@ export type InviteConfig =
       readonly from: string;
       readonly appName: string | undefined;
       readonly appLoginUrl: string | undefined;
+      /** `INVITE_TEMPLATE_DIR` / `invites.templateDir`: subject, text and HTML templates; absent: the bundled ones. */
+      readonly templateDir?: string;
     };
 
 /** The identity provider and its settings (each connector parses its SDK's own variable names). */
@@ -68,6 +73,8 @@ export interface ConnectionConfig {
   readonly idp: IdpConfig;
   readonly target: TargetConfig;
   readonly invites: InviteConfig;
+  /** Quiet first sync, reminders, send rate, resend cooldown (they hold whether invites are on or off). */
+  readonly inviteLifecycle: InviteLifecycleConfig;
   readonly schedule: SyncSchedule;
   /** `DIRSYNC_MAX_DEACTIVATIONS`, `DIRSYNC_MAX_GROUP_DELETES`, `DIRSYNC_MAX_MEMBER_REMOVALS`. */
   readonly guards: GuardLimits;
@@ -192,6 +199,7 @@ const settingsSchema = z.object({
   INVITE_MODE: optionalText.pipe(z.enum(['auto', 'off']).optional()),
   APP_NAME: optionalText,
   APP_LOGIN_URL: url(['https:', 'http:'], 'https://app.example.com/login'),
+  INVITE_TEMPLATE_DIR: optionalText,
   DIRSYNC_MAX_DEACTIVATIONS: guardLimitText('25%'),
   DIRSYNC_MAX_GROUP_DELETES: guardLimitText('25%'),
   DIRSYNC_MAX_MEMBER_REMOVALS: guardLimitText('50%'),
@@ -203,6 +211,11 @@ const settingsSchema = z.object({
     .transform((value) => (value === undefined ? DEFAULT_MAX_OP_ATTEMPTS : Number(value))),
   SYNC_INTERVAL: optionalText,
   DIRSYNC_POLICY_FILE: optionalText,
+  INVITE_ON_FIRST_SYNC: optionalText,
+  INVITE_REMIND_AFTER: optionalText,
+  INVITE_MAX_REMINDERS: optionalText,
+  INVITE_MAX_PER_MINUTE: optionalText,
+  INVITE_RESEND_COOLDOWN: optionalText,
 });
 
 /**
@@ -267,6 +280,15 @@ export function parseConnectionSettings(
     target = { kind: 'jsonl', path: s.APP_JSONL_PATH ?? './changes.jsonl' };
   }
 
+  // Loading the templates is their validation: a template that cannot render stops the start, not the first send.
+  if (s.INVITE_TEMPLATE_DIR !== undefined) {
+    try {
+      loadInviteTemplates(s.INVITE_TEMPLATE_DIR);
+    } catch (error) {
+      if (!(error instanceof InviteTemplateError)) throw error;
+      problems.push(`${name('INVITE_TEMPLATE_DIR')}: ${error.message}`);
+    }
+  }
   let invites: InviteConfig;
   if (s.INVITE_MODE === 'off') invites = { mode: 'off', reason: `${name('INVITE_MODE')}=off` };
   else if (s.SMTP_URL === undefined) invites = { mode: 'off', reason: `${name('SMTP_URL')} is not set` };
@@ -286,8 +308,11 @@ export function parseConnectionSettings(
       from: s.INVITE_FROM ?? '',
       appName: s.APP_NAME,
       appLoginUrl: s.APP_LOGIN_URL,
+      ...(s.INVITE_TEMPLATE_DIR === undefined ? {} : { templateDir: s.INVITE_TEMPLATE_DIR }),
     };
   }
+
+  const inviteLifecycle = parseInviteLifecycle(s, name, problems);
 
   let schedule: SyncSchedule = { every: 900_000 };
   try {
@@ -321,6 +346,7 @@ export function parseConnectionSettings(
     },
     maxSourceDrop: parseGuardLimit(s.DIRSYNC_MAX_SOURCE_DROP, DEFAULT_MAX_SOURCE_DROP),
     maxOpAttempts: s.DIRSYNC_MAX_OP_ATTEMPTS,
+    inviteLifecycle,
     policy,
     origin: options.origin,
   });

@@ -43,6 +43,12 @@ const INVITE_FIELDS = {
   mode: 'INVITE_MODE',
   appName: 'APP_NAME',
   loginUrl: 'APP_LOGIN_URL',
+  templateDir: 'INVITE_TEMPLATE_DIR',
+  onFirstSync: 'INVITE_ON_FIRST_SYNC',
+  remindAfter: 'INVITE_REMIND_AFTER',
+  maxReminders: 'INVITE_MAX_REMINDERS',
+  maxPerMinute: 'INVITE_MAX_PER_MINUTE',
+  resendCooldown: 'INVITE_RESEND_COOLDOWN',
 } as const;
 const GUARD_FIELDS = {
   maxDeactivations: 'DIRSYNC_MAX_DEACTIVATIONS',
@@ -62,9 +68,18 @@ const INHERITED = [
   'DIRSYNC_MAX_OP_ATTEMPTS',
   'SCIM_MAX_MEMBERS_PER_PATCH',
   'OKTA_FULL_SYNC_INTERVAL',
+  'INVITE_REMIND_AFTER',
+  'INVITE_MAX_REMINDERS',
+  'INVITE_MAX_PER_MINUTE',
+  'INVITE_RESEND_COOLDOWN',
 ];
 /** Fields holding a path: relative ones are relative to the connections file. */
-const PATH_FIELDS = new Set(['DIRSYNC_SANDBOX_FILE', 'APP_JSONL_PATH', 'AZURE_CLIENT_CERTIFICATE_PATH']);
+const PATH_FIELDS = new Set([
+  'DIRSYNC_SANDBOX_FILE',
+  'APP_JSONL_PATH',
+  'AZURE_CLIENT_CERTIFICATE_PATH',
+  'INVITE_TEMPLATE_DIR',
+]);
 
 function fieldsOf<F extends Readonly<Record<string, string>>>(fields: F) {
   const shape = {} as { [K in keyof F]: z.ZodOptional<typeof scalar> };

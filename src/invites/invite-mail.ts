@@ -1,8 +1,10 @@
+import { InviteTemplateError } from './invite-template-error.js';
+import { loadInviteTemplates, type InviteKind, type InviteTemplates } from './invite-templates.js';
 import { parseMailAddress } from './mail-address.js';
 import type { MailAddress } from './mail-address.js';
 import { MailerError } from './mailer-error.js';
 
-/** Who is invited, by whom, and to what. */
+/** Who is invited, by whom, to what, and the how-manyth mail this is. */
 export interface InviteMailInput {
   /** The dirsync connection the user belongs to; with `userExternalId` it makes the stable Message-ID. */
   readonly connectionId: string;
@@ -12,13 +14,24 @@ export interface InviteMailInput {
   readonly email: string;
   readonly displayName: string;
   /** Used in the greeting when present; else the display name. */
-  readonly givenName?: string;
+  readonly givenName?: string | undefined;
   /** `INVITE_FROM`: a bare address or `Name <address>`. Its domain ends the Message-ID. */
   readonly from: string;
   /** `APP_NAME`; without it the mail speaks of "the app". */
-  readonly appName?: string;
+  readonly appName?: string | undefined;
   /** `APP_LOGIN_URL` (http or https); without it the mail says the administrator will tell how to sign in. */
-  readonly appLoginUrl?: string;
+  readonly appLoginUrl?: string | undefined;
+  /** The connection's templates (`INVITE_TEMPLATE_DIR`, see `loadInviteTemplates`); absent: the bundled defaults. */
+  readonly templates?: InviteTemplates | undefined;
+  /**
+   * The administrator's personal note (`invites resend --message`), plain text: escaped in HTML with its line
+   * breaks as `<br>`, as it is in text; control characters other than line breaks and tabs are dropped.
+   */
+  readonly note?: string | undefined;
+  /** Default `invite`. */
+  readonly kind?: InviteKind | undefined;
+  /** 1 for the first mail to this person (the default), 2 for the next, …: part of the Message-ID from 2 on. */
+  readonly sendNumber?: number | undefined;
 }
 
 /** One invite e-mail, ready for a `Mailer`: exactly one recipient, a stable Message-ID. */
@@ -29,7 +42,7 @@ export interface InviteMessage {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
-  /** `<invite.…@domain>`: the same for the same (connection, user), whenever and however often it is built. */
+  /** `<invite.…@domain>`: the same for the same (connection, user, send number), whenever and however often built. */
   readonly messageId: string;
   /** Extra headers; `X-Dirsync-Invite` names the connection and user so a mailbox search finds resends. */
   readonly headers: Readonly<Record<string, string>>;
@@ -38,67 +51,50 @@ export interface InviteMessage {
 export const INVITE_HEADER = 'X-Dirsync-Invite';
 
 /**
- * Builds the invite for one user. Pure: the same input gives the same message, Message-ID included, so an
- * invite re-sent after a crash carries the Message-ID of the first attempt and a receiving system (or a person
- * looking at headers) can recognise it as the same invite.
+ * Builds one invite mail for one user by rendering the templates. The same input gives the same message,
+ * Message-ID included, so a mail re-sent after a crash carries the Message-ID of the first attempt and a receiving
+ * system (or a person looking at headers) can recognise it as the same mail. Reads no file, except the bundled
+ * templates the first time they are needed when `templates` is absent.
  *
  * Throws `MailerError('rejected')` when the recipient is not a single address (this invite cannot be sent, the
- * others can), and `MailerError('config')` when `from` or `appLoginUrl` is malformed (no invite can be sent).
+ * others can), and `MailerError('config')` when `from` or `appLoginUrl` is malformed or a template fails (no
+ * invite can be sent until the configuration is fixed).
  */
 export function buildInviteMessage(input: InviteMailInput): InviteMessage {
   const recipient = mailAddress(input.email, 'rejected', `the e-mail of user ${input.userExternalId}`);
   const sender = mailAddress(input.from, 'config', 'INVITE_FROM');
-  const appName = singleLine(input.appName ?? '');
   const loginUrl = input.appLoginUrl === undefined ? undefined : httpUrl(input.appLoginUrl);
-  const greetingName = singleLine(input.givenName ?? '') || singleLine(input.displayName);
+  const sendNumber = input.sendNumber ?? 1;
+  const messageId = inviteMessageId(input.connectionId, input.userExternalId, sender.domain, sendNumber);
+  const givenName = singleLine(input.givenName ?? '');
+  const displayName = singleLine(input.displayName);
 
-  const subject = appName === '' ? 'You have been invited to the app' : `You're invited to ${appName}`;
-  const invitedTo = appName === '' ? 'You have been invited to the app' : `You're invited to ${appName}`;
-  const greeting = greetingName === '' ? 'Hello,' : `Hello ${greetingName},`;
-  const setUp = 'Your organisation has set up an account for you.';
-  const footer = `This invitation was sent to ${recipient.address}. If you were not expecting it, you can ignore this message.`;
+  let content;
+  try {
+    content = (input.templates ?? loadInviteTemplates()).render({
+      name: givenName || displayName,
+      givenName,
+      displayName,
+      email: recipient.address,
+      appName: singleLine(input.appName ?? ''),
+      loginUrl,
+      note: plainNote(input.note ?? ''),
+      kind: input.kind ?? 'invite',
+      sendNumber,
+    });
+  } catch (error) {
+    if (!(error instanceof InviteTemplateError)) throw error;
+    throw new MailerError('config', `invite template: ${error.message}`, { cause: error });
+  }
 
-  const text = [
-    greeting,
-    '',
-    `${invitedTo}. ${setUp}`,
-    '',
-    loginUrl === undefined ? 'Your administrator will tell you how to sign in.' : `Sign in here: ${loginUrl}`,
-    '',
-    footer,
-    '',
-  ].join('\n');
-
-  const signIn =
-    loginUrl === undefined
-      ? '<p>Your administrator will tell you how to sign in.</p>'
-      : `<p><a href="${escapeHtml(loginUrl)}">${escapeHtml(appName === '' ? 'Sign in' : `Sign in to ${appName}`)}</a><br>` +
-        `${escapeHtml(loginUrl)}</p>`;
-  const invitedToHtml =
-    appName === '' ? 'You have been invited to the app' : `You're invited to <strong>${escapeHtml(appName)}</strong>`;
-  const html = [
-    '<!doctype html>',
-    '<html lang="en">',
-    `<head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>`,
-    '<body>',
-    `<p>${escapeHtml(greeting)}</p>`,
-    `<p>${invitedToHtml}. ${escapeHtml(setUp)}</p>`,
-    signIn,
-    `<p style="color:#666666">${escapeHtml(footer)}</p>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
-
+  const invite = `${singleLine(input.connectionId)}/${singleLine(input.userExternalId)}`;
   return {
     from: input.from.trim(),
     to: recipient.address,
-    subject,
-    text,
-    html,
-    messageId: inviteMessageId(input.connectionId, input.userExternalId, sender.domain),
+    ...content,
+    messageId,
     headers: {
-      [INVITE_HEADER]: `${singleLine(input.connectionId)}/${singleLine(input.userExternalId)}`,
+      [INVITE_HEADER]: sendNumber === 1 ? invite : `${invite}#${sendNumber}`,
       // RFC 3834: out-of-office responders must not answer an automated message.
       'Auto-Submitted': 'auto-generated',
     },
@@ -106,15 +102,27 @@ export function buildInviteMessage(input: InviteMailInput): InviteMessage {
 }
 
 /**
- * `<invite.<base32 connection>.<base32 user>@<domain>>`. Base32 (lower case, no padding) of the UTF-8 ids keeps
- * any id (GUIDs, Okta ids, non-ASCII) inside RFC 5322 `dot-atom-text`, and it is reversible, so the connection
- * and user can be read back from a bounced or duplicated message.
+ * `<invite.<base32 connection>.<base32 user>@<domain>>` for the first mail to a person, and
+ * `<invite.<base32 connection>.<base32 user>.<n>@<domain>>` for the n-th (n ≥ 2): the first form is the one
+ * invites had before resends existed, so an invite due across an upgrade keeps its id. Base32 (lower case, no
+ * padding) of the UTF-8 ids keeps any id (GUIDs, Okta ids, non-ASCII) inside RFC 5322 `dot-atom-text` and never
+ * holds a dot, so the two forms cannot meet; it is reversible, so the connection and user can be read back from a
+ * bounced or duplicated message.
  */
-export function inviteMessageId(connectionId: string, userExternalId: string, fromDomain: string): string {
+export function inviteMessageId(
+  connectionId: string,
+  userExternalId: string,
+  fromDomain: string,
+  sendNumber = 1,
+): string {
   if (connectionId === '' || userExternalId === '') {
     throw new RangeError('an invite Message-ID needs a non-empty connection id and user id');
   }
-  return `<invite.${base32(connectionId)}.${base32(userExternalId)}@${asciiDomain(fromDomain)}>`;
+  if (!Number.isSafeInteger(sendNumber) || sendNumber < 1) {
+    throw new RangeError(`an invite's send number is a whole number from 1 (got ${sendNumber})`);
+  }
+  const ids = `${base32(connectionId)}.${base32(userExternalId)}`;
+  return `<invite.${sendNumber === 1 ? ids : `${ids}.${sendNumber}`}@${asciiDomain(fromDomain)}>`;
 }
 
 const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -182,11 +190,11 @@ function singleLine(value: string): string {
   return value.replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ').trim();
 }
 
-function escapeHtml(value: string): string {
+// The note is typed by an administrator (a CLI argument, an API field): line breaks (CR LF, CR, LF, Unicode line
+// and paragraph separators, all as LF) and tabs are kept; every other control character (NUL, escape) is dropped.
+function plainNote(value: string): string {
   return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+    .replace(/\r\n?|[\u2028\u2029]/g, '\n')
+    .replace(/[^\P{Cc}\n\t]/gu, '')
+    .trim();
 }

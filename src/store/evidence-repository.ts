@@ -73,6 +73,13 @@ export class EvidenceRepository {
         .executeTakeFirst(),
       this.userOps(id),
     ]);
+    const history = await this.db
+      .selectFrom('invite_sends')
+      .selectAll()
+      .where('connection_id', '=', c)
+      .where('user_external_id', '=', id)
+      .orderBy('send_number')
+      .execute();
     const groupIds = new Set<string>();
     for (const op of ops) {
       const group = payloadString(op.payload, 'groupExternalId');
@@ -97,6 +104,18 @@ export class EvidenceRepository {
               attempts: inviteRow.attempts,
               dueSince: inviteRow.created_at,
               sentAt: inviteRow.sent_at,
+              sendNumber: inviteRow.send_number,
+              kind: inviteRow.send_kind,
+              acceptedAt: inviteRow.accepted_at,
+              history: history.map((row) => ({
+                sendNumber: row.send_number,
+                kind: row.kind,
+                email: row.email,
+                messageId: row.message_id,
+                note: row.note,
+                attempts: row.attempts,
+                sentAt: row.sent_at,
+              })),
             } satisfies InviteRecord),
       groupNames: await this.groupNames([...groupIds]),
     };

@@ -9,9 +9,11 @@ import {
 } from '../core/planner/apply-op.js';
 import type { Op } from '../core/planner/op.js';
 import { buildInviteMessage } from '../invites/invite-mail.js';
+import type { InviteTemplates } from '../invites/invite-templates.js';
 import type { Mailer } from '../invites/mailer.js';
 import { MailerError } from '../invites/mailer-error.js';
 import type { Log } from '../logger.js';
+import { InviteRepository } from '../store/invite-repository.js';
 import { AppStateRepository } from '../store/app-state-repository.js';
 import type { Database } from '../store/database.js';
 import { OutboxRepository, type OutboxEntry } from '../store/outbox-repository.js';
@@ -26,6 +28,8 @@ export interface InviteSender {
   readonly from: string;
   readonly appName: string | undefined;
   readonly appLoginUrl: string | undefined;
+  /** The connection's invite templates (`INVITE_TEMPLATE_DIR`); absent: the bundled defaults. */
+  readonly templates?: InviteTemplates;
 }
 
 export interface ApplyDeps {
@@ -39,6 +43,8 @@ export interface ApplyDeps {
   readonly signal?: AbortSignal;
   /** `DIRSYNC_MAX_OP_ATTEMPTS`: the failure that parks an op (see `op-retry-policy.ts`). */
   readonly maxOpAttempts: number;
+  /** `INVITE_MAX_PER_MINUTE`: past it, invites stay due for the next run; absent: no limit. */
+  readonly maxInvitesPerMinute?: number;
 }
 
 /** An op the app cannot perform at all: not attempted, work for a person (DESIGN "Unsupported ops"). */
@@ -275,6 +281,19 @@ async function applyOne(
       const due = state.dueInvites.get(op.userExternalId);
       if (due === undefined) return { status: 'skipped', why: 'no invite is due (adopted user, or already sent)' };
       if (deps.invites === null) return { status: 'skipped', why: 'invites are off; the invite stays due' };
+      // A send is due with its number: an op planned for an earlier one (the person was sent to since) does nothing.
+      if (due.sendNumber !== (op.sendNumber ?? 1)) {
+        return { status: 'skipped', why: `send ${due.sendNumber} is due, not send ${op.sendNumber ?? 1}` };
+      }
+      if (deps.maxInvitesPerMinute !== undefined) {
+        const since = new Date(deps.clock.now().getTime() - 60_000);
+        if ((await new InviteRepository(deps.db, connectionId).sentSince(since)) >= deps.maxInvitesPerMinute) {
+          return {
+            status: 'skipped',
+            why: `INVITE_MAX_PER_MINUTE=${deps.maxInvitesPerMinute} reached: the invite stays due for the next run`,
+          };
+        }
+      }
       const { mailer, from, appName, appLoginUrl } = deps.invites;
       const user = state.users.get(op.userExternalId);
       const message = buildInviteMessage({
@@ -286,6 +305,10 @@ async function applyOne(
         from,
         ...(appName === undefined ? {} : { appName }),
         ...(appLoginUrl === undefined ? {} : { appLoginUrl }),
+        templates: deps.invites.templates,
+        kind: due.kind,
+        sendNumber: due.sendNumber,
+        ...(due.note === undefined ? {} : { note: due.note }),
       });
       await attempt();
       await new AppStateRepository(deps.db).markInviteAttempt(connectionId, due.userExternalId, message.messageId);

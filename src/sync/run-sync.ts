@@ -32,6 +32,7 @@ import { MirrorRepository } from '../store/mirror-repository.js';
 import { IsolatedObjectRepository } from '../store/isolated-object-repository.js';
 import { loadOpsAttention, type OpsAttention } from '../store/ops-attention.js';
 import { OutboxRepository, type FailedOp } from '../store/outbox-repository.js';
+import { InviteRepository } from '../store/invite-repository.js';
 import { RunRepository, type RunTrigger } from '../store/run-repository.js';
 import type { Target } from '../targets/target.js';
 import { applyPlan, type InviteSender } from './apply-plan.js';
@@ -68,6 +69,12 @@ export interface SyncRequest {
   readonly maxOpAttempts?: number;
   /** The connection's policy (DESIGN "Policy"); default `DEFAULT_POLICY`. */
   readonly policy?: Policy;
+  /** `INVITE_ON_FIRST_SYNC=false`: the connection's first run invites nobody (people stay not-invited). */
+  readonly quietFirstSync?: boolean;
+  /** `INVITE_REMIND_AFTER` / `INVITE_MAX_REMINDERS`: reminders this run makes due; absent: none. */
+  readonly reminders?: { readonly afterMs: number; readonly max: number };
+  /** `INVITE_MAX_PER_MINUTE`: mails per minute for this connection; absent: no limit. */
+  readonly maxInvitesPerMinute?: number;
   /** Aborted to stop the run after its current op (SIGTERM, or the connection's lease lost). */
   readonly signal?: AbortSignal;
   /** The run's id when the caller already named it (the lease is taken under it); default a new UUID. */
@@ -313,6 +320,15 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     // The approved read is in the mirror: the approval is spent (the guards still judge the plan that follows).
     if (anomalyApproval !== undefined && !request.dryRun) await approvals.consume(anomalyApproval, runId, now);
 
+    if (request.reminders !== undefined && deps.invites !== null && !request.dryRun) {
+      const { afterMs, max } = request.reminders;
+      const reminded = await new InviteRepository(db, request.connectionId).queueReminders(clock.now(), afterMs, max);
+      if (reminded > 0) runLog.info({ reminders: reminded }, 'invite reminders due');
+    }
+    // A quiet first sync (`INVITE_ON_FIRST_SYNC=false`) creates people without invites, until the announcement.
+    const quiet = request.quietFirstSync === true && !(await runs.servedSince(request.connectionId, '', false));
+    if (quiet && deps.invites !== null)
+      runLog.info('first sync of this connection: nobody is invited (INVITE_ON_FIRST_SYNC=false)');
     const appState = await new AppStateRepository(db).load(request.connectionId);
     const desired = desiredStateOf(directory, request.policy ?? DEFAULT_POLICY);
     if (desired.nestingCycles !== undefined) {
@@ -325,7 +341,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     }
     const computed = planSync(desired, appState, {
       connectionId: request.connectionId,
-      invites: deps.invites !== null,
+      invites: deps.invites !== null && !quiet,
       guards: request.guards,
       allowMassDeactivation: request.allowMassDeactivation,
     });
@@ -376,6 +392,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       log: runLog,
       progress,
       maxOpAttempts: request.maxOpAttempts ?? DEFAULT_MAX_OP_ATTEMPTS,
+      ...(request.maxInvitesPerMinute === undefined ? {} : { maxInvitesPerMinute: request.maxInvitesPerMinute }),
       ...(request.signal ? { signal: request.signal } : {}),
     });
     const failed = await new OutboxRepository(db).failedInRun(runId);

@@ -25,10 +25,21 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+const KILL_KINDS = [
+  'scim-write-landed',
+  'scim-write-in-flight',
+  'smtp-message',
+  'smtp-reminder',
+  'smtp-resend',
+] as const;
+
 type KillPoint =
   | { readonly kind: 'scim-write-landed'; readonly at: number } // the app applied the write, the answer is lost
   | { readonly kind: 'scim-write-in-flight'; readonly at: number } // killed before the app saw it
-  | { readonly kind: 'smtp-message'; readonly at: number }; // killed as the mail server accepts an invite
+  | { readonly kind: 'smtp-message'; readonly at: number } // killed as the mail server accepts an invite
+  // After a complete first sync: killed as the mail server accepts a reminder (a normal run with
+  // INVITE_REMIND_AFTER), or a resend (`dirsync invites resend --pending --force`).
+  | { readonly kind: 'smtp-reminder' | 'smtp-resend'; readonly at: number };
 
 describe('crash safety: SIGKILL at a random moment during apply, then run to completion', () => {
   const directory = generateSandboxDirectory({ people: PEOPLE, groups: 12, seed: 500 });
@@ -75,7 +86,7 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
     async (iteration) => {
       const seed = 1000 + iteration;
       const random = mulberry32(seed);
-      const dialect = iteration % 3 === 2 ? 'postgres' : 'sqlite';
+      const dialect = iteration % 3 === 1 ? 'postgres' : 'sqlite';
       const database: TestDatabase = await createTestDatabase(dialect, `crash_${iteration}`);
       scim.reset();
       smtp.clear();
@@ -92,7 +103,6 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
         DIRSYNC_LEASE_MS: '1000',
       };
       try {
-        const roll = random();
         // Any SCIM write of the run or any invite. User creates come first and outnumber the group creates and
         // member PATCHes, so half of the SCIM kill points are drawn among the group and membership writes.
         const groupWrites = totalWrites - activeCount;
@@ -100,23 +110,46 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
           random() < 0.5 || groupWrites <= 0
             ? 1 + Math.floor(random() * activeCount)
             : activeCount + 1 + Math.floor(random() * groupWrites);
+        const mail = () => 1 + Math.floor(random() * (activeCount - 1));
+        // The kinds take turns, so that any 5 iterations cover them all (both databases from 8 on); where the kill
+        // falls within its kind is drawn.
+        const kind = KILL_KINDS[iteration % KILL_KINDS.length] ?? 'scim-write-landed';
         const kill: KillPoint =
-          roll < 0.45
-            ? { kind: 'scim-write-landed', at: scimWrite() }
-            : roll < 0.7
-              ? { kind: 'scim-write-in-flight', at: scimWrite() }
-              : { kind: 'smtp-message', at: 1 + Math.floor(random() * (activeCount - 1)) };
+          kind === 'scim-write-landed' || kind === 'scim-write-in-flight'
+            ? { kind, at: scimWrite() }
+            : { kind, at: mail() };
+        // A second send per person (reminder or resend) comes after a complete first sync: every person has had
+        // their invite, and the kill falls among the second mails.
+        const secondSend = kill.kind === 'smtp-reminder' || kill.kind === 'smtp-resend';
+        const reminding = { ...env, INVITE_REMIND_AFTER: '1s', INVITE_MAX_REMINDERS: '1' };
+        const runEnv = kill.kind === 'smtp-reminder' ? reminding : env;
+        if (secondSend) {
+          const first = await runCli(['sync'], env);
+          expect(first.code, first.stderr).toBe(0);
+          if (kill.kind === 'smtp-reminder') await new Promise((resolve) => setTimeout(resolve, 1_100));
+        }
+        const mailsBefore = smtp.messages().length;
         const context = `seed ${seed}, ${dialect}, kill at ${kill.kind} #${kill.at}`;
         // A long run (DIRSYNC_CRASH_ITERATIONS set) reports each kill point, for its figures.
         if (process.env['DIRSYNC_CRASH_ITERATIONS'] !== undefined) {
           const phase =
-            kill.kind === 'smtp-message' ? 'invite' : kill.at > activeCount ? 'group or membership' : 'user';
+            kill.kind === 'smtp-message'
+              ? 'invite'
+              : secondSend
+                ? kill.kind.slice('smtp-'.length)
+                : kill.at > activeCount
+                  ? 'group or membership'
+                  : 'user';
           console.log(`crash ${iteration}: ${context} of ${totalWrites} (${phase})`);
         }
 
-        const { child, done } = startCli(['sync'], env);
+        const { child, done } = startCli(
+          kill.kind === 'smtp-resend' ? ['invites', 'resend', '--pending', '--force'] : ['sync'],
+          runEnv,
+        );
         let writes = 0;
-        if (kill.kind !== 'smtp-message') {
+        const killsMail = kill.kind === 'smtp-message' || secondSend;
+        if (!killsMail) {
           scim.failNext({
             when: (request) => {
               if (request.method === 'GET') return false;
@@ -130,12 +163,11 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
             times: 1,
           });
         }
-        const poll =
-          kill.kind === 'smtp-message'
-            ? setInterval(() => {
-                if (smtp.messages().length >= kill.at) child.kill('SIGKILL');
-              }, 1)
-            : undefined;
+        const poll = killsMail
+          ? setInterval(() => {
+              if (smtp.messages().length - mailsBefore >= kill.at) child.kill('SIGKILL');
+            }, 1)
+          : undefined;
         const killed = await done;
         if (poll) clearInterval(poll);
         scim.clearFaults();
@@ -147,7 +179,8 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
           async () => (await new ConnectionLeaseRepository(database.db).current('default')) === null,
           10_000,
         );
-        const completed = await runCli(['sync'], env);
+        // The recovery is a normal run (a resend queued before the kill goes out with it).
+        const completed = await runCli(['sync'], runEnv);
         expect(completed.code, `${context}\n${completed.stdout}\n${completed.stderr}`).toBe(0);
 
         // Zero duplicate creates: at most one 201 per userName.
@@ -162,8 +195,10 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
         ).toEqual([]);
         expect(scim.users()).toHaveLength(activeCount);
 
-        // Zero duplicate invites: one invite (one Message-ID) per created person. The same Message-ID may come
-        // twice only when the kill fell between the mail server's acceptance and our commit: a recognisable resend.
+        // Zero duplicate invites: one Message-ID per created person and send (two sends each when the kill fell
+        // among reminders or resends). The same Message-ID may come twice only when the kill fell between the mail
+        // server's acceptance and our commit: a recognisable resend.
+        const sends = secondSend ? 2 : 1;
         const messages = smtp.messages();
         const idsByRecipient = new Map<string, Set<string>>();
         for (const message of messages) {
@@ -172,10 +207,10 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
         }
         expect(idsByRecipient.size, context).toBe(activeCount);
         expect(
-          [...idsByRecipient].filter(([, ids]) => ids.size !== 1),
+          [...idsByRecipient].filter(([, ids]) => ids.size !== sends),
           context,
         ).toEqual([]);
-        expect(messages.length - activeCount, context).toBeLessThanOrEqual(kill.kind === 'smtp-message' ? 1 : 0);
+        expect(messages.length - sends * activeCount, context).toBeLessThanOrEqual(killsMail ? 1 : 0);
 
         // The final app state is exact.
         const everCreated = new Set(scim.users().map((u) => u.externalId ?? ''));
@@ -183,11 +218,11 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
 
         // And a further run over the unchanged directory writes nothing and sends nothing.
         const writesBefore = scim.requests().filter((r) => r.method !== 'GET').length;
-        const mailsBefore = smtp.messages().length;
-        const again = await runCli(['sync'], env);
+        const mailsAtEnd = smtp.messages().length;
+        const again = await runCli(['sync'], runEnv);
         expect(again.code, context).toBe(0);
         expect(scim.requests().filter((r) => r.method !== 'GET').length, context).toBe(writesBefore);
-        expect(smtp.messages().length, context).toBe(mailsBefore);
+        expect(smtp.messages().length, context).toBe(mailsAtEnd);
       } finally {
         await database.destroy();
       }

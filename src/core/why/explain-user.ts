@@ -129,8 +129,8 @@ export function explainUser(evidence: UserEvidence, context: ExplainSubjectConte
           },
     decisions: decisionsOf(evidence, context),
     ops: evidence.ops.map((op) => explainStoredOp(op, 'user', { group: groupName, user: (id) => id })),
-    invites: evidence.invite === null ? [] : [explainInvite(evidence.invite)],
-    noInvite: evidence.invite === null ? noInviteReason(evidence) : null,
+    invites: evidence.invite === null ? [] : explainInvites(evidence.invite),
+    noInvite: evidence.invite === null || evidence.invite.status === 'not-invited' ? noInviteReason(evidence) : null,
   };
 }
 
@@ -329,6 +329,41 @@ function membershipDecisions(
   return decisions;
 }
 
+/** The person's invite history, oldest first: each send the mail server accepted, then a due send or the join. */
+function explainInvites(invite: InviteRecord): ExplainedInvite[] {
+  const history = invite.history ?? [];
+  // Records from before the history was kept: the record itself is the one send.
+  if (history.length === 0) return invite.status === 'not-invited' ? [] : [explainInvite(invite)];
+  const entries = history.map((send): ExplainedInvite => {
+    const messageId = send.messageId === null ? '' : `, Message-ID ${send.messageId}`;
+    const tries = send.attempts === 1 ? '1 attempt' : `${send.attempts} attempts`;
+    const which = send.sendNumber === 1 && send.kind === 'invite' ? '' : `${send.kind} (send ${send.sendNumber}): `;
+    const note = send.note === null ? '' : ', with a personal note';
+    return {
+      status: 'sent',
+      email: send.email,
+      messageId: send.messageId,
+      attempts: send.attempts,
+      dueSince: send.sentAt,
+      sentAt: send.sentAt,
+      text: `${which}sent to ${send.email} at ${send.sentAt}${messageId} (${tries})${note}`,
+    };
+  });
+  if (invite.status === 'due') entries.push(explainInvite(invite));
+  if (invite.status === 'accepted') {
+    entries.push({
+      status: 'accepted',
+      email: invite.email,
+      messageId: null,
+      attempts: 0,
+      dueSince: invite.acceptedAt ?? invite.dueSince,
+      sentAt: null,
+      text: `joined the app at ${invite.acceptedAt ?? '?'} (recorded with \`dirsync invites accepted\`): no more reminders`,
+    });
+  }
+  return entries;
+}
+
 function explainInvite(invite: InviteRecord): ExplainedInvite {
   const messageId = invite.messageId === null ? '' : `, Message-ID ${invite.messageId}`;
   const tries = invite.attempts === 1 ? '1 attempt' : `${invite.attempts} attempts`;
@@ -336,7 +371,7 @@ function explainInvite(invite: InviteRecord): ExplainedInvite {
     invite.status === 'sent'
       ? `sent to ${invite.email} at ${invite.sentAt ?? '?'}${messageId} (${tries})`
       : invite.attempts === 0
-        ? `due since ${invite.dueSince} to ${invite.email}, not sent yet`
+        ? `${dueLabel(invite)}due since ${invite.dueSince} to ${invite.email}, not sent yet`
         : `due since ${invite.dueSince} to ${invite.email}, ${tries} not confirmed${messageId}: sent again by the next run`;
   return {
     status: invite.status,
@@ -349,11 +384,19 @@ function explainInvite(invite: InviteRecord): ExplainedInvite {
   };
 }
 
+function dueLabel(invite: InviteRecord): string {
+  const number = invite.sendNumber ?? 1;
+  return number === 1 && (invite.kind ?? 'invite') === 'invite' ? '' : `${invite.kind ?? 'invite'} (send ${number}) `;
+}
+
 function noInviteReason(evidence: UserEvidence): string {
   const app = evidence.app?.user;
   if (app === undefined) return 'none: the user is not in the app';
-  if (app.origin === 'adopted') return 'none: adopted (the account existed in the app); adopted people get no invite';
-  return 'none: invites were off when dirsync created the user';
+  const send = ` (\`dirsync invites send --user ${evidence.id}\` invites them)`;
+  if (app.origin === 'adopted') {
+    return `none: adopted (the account existed in the app); adopted people get no invite${send}`;
+  }
+  return `none: invites were off, or the first sync was quiet, when dirsync created the user${send}`;
 }
 
 // Where each mapped attribute comes from (DESIGN "Identity"); the sandbox names its fields like the model.

@@ -40,7 +40,7 @@ export interface OpRecord {
 export interface InviteRecord {
   readonly email: string;
   readonly displayName: string;
-  /** `due` or `sent`. */
+  /** `not-invited`, `due`, `sent` or `accepted`. */
   readonly status: string;
   /** The stable Message-ID, set at the first attempt. */
   readonly messageId: string | null;
@@ -48,6 +48,25 @@ export interface InviteRecord {
   /** When the invite became due (the create was recorded). */
   readonly dueSince: string;
   readonly sentAt: string | null;
+  /** The send that is due, or the last one sent (absent in records from before resends: 1). */
+  readonly sendNumber?: number;
+  /** `invite`, `resend` or `reminder`: of the due send. */
+  readonly kind?: string;
+  /** When the person joined the app (`dirsync invites accepted`). */
+  readonly acceptedAt?: string | null;
+  /** Every send the mail server accepted, oldest first. */
+  readonly history?: readonly InviteSendRecord[];
+}
+
+/** One send the mail server accepted. */
+export interface InviteSendRecord {
+  readonly sendNumber: number;
+  readonly kind: string;
+  readonly email: string;
+  readonly messageId: string | null;
+  readonly note: string | null;
+  readonly attempts: number;
+  readonly sentAt: string;
 }
 
 /** How a user other than the subject is named: its login and display name, as the mirror (or the app) knows it. */

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildInviteMessage, INVITE_HEADER, inviteMessageId } from '../../../src/invites/invite-mail.js';
+import { loadInviteTemplates } from '../../../src/invites/invite-templates.js';
 import type { InviteMailInput } from '../../../src/invites/invite-mail.js';
 import { MailerError } from '../../../src/invites/mailer-error.js';
 
@@ -174,5 +178,113 @@ describe('invite Message-ID', () => {
   it('refuses empty ids', () => {
     expect(() => inviteMessageId('', 'u1', 'acme.example')).toThrow(RangeError);
     expect(() => inviteMessageId('c1', '', 'acme.example')).toThrow(RangeError);
+  });
+});
+
+describe('buildInviteMessage with a note, a kind and a send number', () => {
+  it("escapes the administrator's note in HTML, line breaks as <br>, and keeps it as typed in text", () => {
+    const note = `Welcome <script>alert("x")</script> & 'co'\r\nSee you Monday.`;
+    const message = buildInviteMessage({ ...withApp, note });
+    expect(message.html).toContain(
+      '<blockquote>Welcome &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39;<br>\nSee you Monday.</blockquote>',
+    );
+    expect(message.html).not.toContain('<script>');
+    expect(message.text).toContain(`Welcome <script>alert("x")</script> & 'co'\nSee you Monday.`);
+  });
+
+  it('drops NUL and other control characters from the note but keeps line breaks and tabs', () => {
+    const message = buildInviteMessage({ ...withApp, note: 'a\u0000b\u001b[31mc\td\u2028e\u0007' });
+    expect(message.text).toContain('\nab[31mc\td\ne\n');
+  });
+
+  it('leaves out the note paragraph for an empty or blank note', () => {
+    for (const note of ['', '  \n\t ', '\u0000']) {
+      expect(buildInviteMessage({ ...withApp, note }).text).not.toContain('A message from your administrator');
+    }
+  });
+
+  it('words a resend and a reminder in the subject and bodies', () => {
+    const resend = buildInviteMessage({ ...withApp, kind: 'resend', sendNumber: 2 });
+    expect(resend.subject).toBe('Your invitation to Dashworks');
+    expect(resend.text).toContain('Here is your invitation to Dashworks again.');
+    const reminder = buildInviteMessage({ ...base, kind: 'reminder', sendNumber: 3 });
+    expect(reminder.subject).toBe('Reminder: you have been invited to the app');
+    expect(reminder.text).toContain("A reminder: you're invited to the app.");
+  });
+
+  it('renders with the templates it is given', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dirsync-invite-mail-'));
+    try {
+      writeFileSync(join(dir, 'subject.liquid'), '{{ app_name }} : invitation n° {{ send_number }}');
+      writeFileSync(join(dir, 'text.liquid'), 'Bonjour {{ name }}, {{ kind }}.\n');
+      writeFileSync(join(dir, 'html.liquid'), '<p>Bonjour {{ name }}</p>');
+      const message = buildInviteMessage({
+        ...withApp,
+        templates: loadInviteTemplates(dir),
+        kind: 'resend',
+        sendNumber: 2,
+      });
+      expect([message.subject, message.text, message.html]).toEqual([
+        'Dashworks : invitation n° 2',
+        'Bonjour Zoë, resend.\n',
+        '<p>Bonjour Zoë</p>',
+      ]);
+      expect(message.to).toBe('zoe.obrien@acme.example');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('turns a template that fails only with real values into a config error naming the file and line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dirsync-invite-mail-'));
+    try {
+      writeFileSync(join(dir, 'subject.liquid'), 'Invite');
+      writeFileSync(join(dir, 'text.liquid'), 'Hi\n{% if send_number > 5 %}{{ name.first }}{% endif %}\n');
+      writeFileSync(join(dir, 'html.liquid'), '<p>Hi</p>');
+      const templates = loadInviteTemplates(dir);
+      const error = thrown(() => buildInviteMessage({ ...base, templates, sendNumber: 6 }));
+      expect(error.kind).toBe('config');
+      expect(error.message).toContain(`invite template: ${join(dir, 'text.liquid')} line 2, column`);
+      expect(error.message).toContain('undefined variable: name.first');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the send number in the X-Dirsync-Invite header from the second mail on', () => {
+    expect(buildInviteMessage({ ...base, sendNumber: 1 }).headers[INVITE_HEADER]).toBe(
+      'acme-okta/00u1a2b3c4d5e6f7g8h9',
+    );
+    expect(buildInviteMessage({ ...base, sendNumber: 4, kind: 'reminder' }).headers[INVITE_HEADER]).toBe(
+      'acme-okta/00u1a2b3c4d5e6f7g8h9#4',
+    );
+  });
+});
+
+describe('invite Message-ID per send number', () => {
+  it('is unchanged for the first mail, so an invite due across the upgrade keeps its id', () => {
+    // The id dirsync gave this invite before send numbers existed (computed by the previous release).
+    expect(buildInviteMessage({ ...base, sendNumber: 1, kind: 'invite' }).messageId).toBe(
+      '<invite.mfrw2zjnn5vxiyi.gayhkmlbgjrdgyzumq2wkntgg5ttq2bz@acme.example>',
+    );
+    expect(buildInviteMessage(base).messageId).toBe(
+      inviteMessageId('acme-okta', '00u1a2b3c4d5e6f7g8h9', 'acme.example'),
+    );
+    expect(inviteMessageId('f', 'foobar', 'x.example', 1)).toBe('<invite.my.mzxw6ytboi@x.example>');
+  });
+
+  it('is <invite.<conn>.<user>.<n>@domain> from the second mail on: distinct per n, stable for the same n', () => {
+    expect(inviteMessageId('f', 'foobar', 'x.example', 2)).toBe('<invite.my.mzxw6ytboi.2@x.example>');
+    const ids = [1, 2, 3, 10].map((sendNumber) => buildInviteMessage({ ...base, sendNumber }).messageId);
+    expect(new Set(ids).size).toBe(4);
+    for (const id of ids) expect(id).toMatch(MSG_ID);
+    const again = buildInviteMessage({ ...withApp, note: 'other', kind: 'reminder', sendNumber: 3 }).messageId;
+    expect(again).toBe(ids[2]);
+  });
+
+  it('refuses a send number that is not a whole number from 1', () => {
+    for (const sendNumber of [0, -1, 1.5, Number.NaN]) {
+      expect(() => inviteMessageId('c1', 'u1', 'acme.example', sendNumber)).toThrow(RangeError);
+    }
   });
 });

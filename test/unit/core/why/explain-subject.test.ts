@@ -451,13 +451,54 @@ describe('explainSubject: invites', () => {
     );
   });
 
+  it('the history: each send with its number and kind, a note, then the join', () => {
+    const send = (sendNumber: number, kind: string, note: string | null = null) => ({
+      sendNumber,
+      kind,
+      email: 'ana@acme.com',
+      messageId: `<invite.x.${sendNumber}@acme.com>`,
+      note,
+      attempts: 1,
+      sentAt: `2026-12-0${sendNumber}T10:00:00.000Z`,
+    });
+    const explanation = explainUser(
+      userEvidence({
+        app: created,
+        invite: {
+          email: 'ana@acme.com',
+          displayName: 'Ana Lopez',
+          status: 'accepted',
+          messageId: '<invite.x.3@acme.com>',
+          attempts: 1,
+          dueSince: SEEN,
+          sentAt: CHANGED,
+          sendNumber: 3,
+          kind: 'reminder',
+          acceptedAt: '2026-12-05T09:00:00.000Z',
+          history: [send(1, 'invite'), send(2, 'resend', 'Welcome!'), send(3, 'reminder')],
+        },
+      }),
+    );
+    expect(explanation.invites.map((i) => i.text)).toEqual([
+      'sent to ana@acme.com at 2026-12-01T10:00:00.000Z, Message-ID <invite.x.1@acme.com> (1 attempt)',
+      'resend (send 2): sent to ana@acme.com at 2026-12-02T10:00:00.000Z, Message-ID <invite.x.2@acme.com> (1 attempt), with a personal note',
+      'reminder (send 3): sent to ana@acme.com at 2026-12-03T10:00:00.000Z, Message-ID <invite.x.3@acme.com> (1 attempt)',
+      'joined the app at 2026-12-05T09:00:00.000Z (recorded with `dirsync invites accepted`): no more reminders',
+    ]);
+    expect(explanation.noInvite).toBeNull();
+  });
+
   it.each([
     [
       'adopted',
       inApp(ana(), { origin: 'adopted' }),
-      'none: adopted (the account existed in the app); adopted people get no invite',
+      'none: adopted (the account existed in the app); adopted people get no invite (`dirsync invites send --user 00u-ana` invites them)',
     ],
-    ['created while invites were off', inApp(ana()), 'none: invites were off when dirsync created the user'],
+    [
+      'created while invites were off',
+      inApp(ana()),
+      'none: invites were off, or the first sync was quiet, when dirsync created the user (`dirsync invites send --user 00u-ana` invites them)',
+    ],
   ])('no invite: %s', (_name, user, reason) => {
     expect(explainUser(userEvidence({ app: { user, updatedAt: CHANGED } })).noInvite).toBe(reason);
   });
