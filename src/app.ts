@@ -113,6 +113,7 @@ export async function createConnectionRuntime(
           maxSourceDrop: connection.maxSourceDrop,
           maxOpAttempts: connection.maxOpAttempts,
           policy: connection.policy,
+          applyConcurrency: connection.applyConcurrency,
           ...inviteLifecycleRequest(connection.inviteLifecycle),
           fullReadIntervalMs: connection.idp.kind === 'okta' ? connection.idp.okta.fullSyncIntervalMs : null,
           leaseMs: deps.service.leaseMs,

@@ -82,6 +82,8 @@ export interface ConnectionConfig {
   readonly maxSourceDrop: GuardLimit;
   /** `DIRSYNC_MAX_OP_ATTEMPTS` (default 5): the failure that parks an op until its subject changes or `retry`. */
   readonly maxOpAttempts: number;
+  /** `DIRSYNC_APPLY_CONCURRENCY` (default 4): writes to the app in flight at once, within one phase of a plan. */
+  readonly applyConcurrency: number;
   /** Scope, mapping, roles and links (DESIGN "Policy"): inline, `policy.file`, or `DIRSYNC_POLICY_FILE`. */
   readonly policy: Policy;
   /** Where it was defined: `environment` or the connections file's path. */
@@ -180,6 +182,9 @@ function parseScimDialect(text: string | undefined, field: string, problems: str
   return { preset: preset ?? 'generic', overrides };
 }
 
+/** Writes to the app in flight at once: enough to hide a round trip, few enough for a small app. */
+export const DEFAULT_APPLY_CONCURRENCY = 4;
+
 const settingsSchema = z.object({
   DIRSYNC_IDP: optionalText.pipe(z.enum(['okta', 'graph', 'sandbox']).optional()),
   DIRSYNC_SANDBOX_FILE: optionalText,
@@ -211,6 +216,11 @@ const settingsSchema = z.object({
     .transform((value) => (value === undefined ? DEFAULT_MAX_OP_ATTEMPTS : Number(value))),
   SYNC_INTERVAL: optionalText,
   DIRSYNC_POLICY_FILE: optionalText,
+  DIRSYNC_APPLY_CONCURRENCY: optionalText
+    .refine((value) => value === undefined || /^([1-9]|[1-5]\d|6[0-4])$/.test(value), {
+      message: 'must be a whole number from 1 to 64 (writes to the app in flight at once)',
+    })
+    .transform((value) => (value === undefined ? DEFAULT_APPLY_CONCURRENCY : Number(value))),
   INVITE_ON_FIRST_SYNC: optionalText,
   INVITE_REMIND_AFTER: optionalText,
   INVITE_MAX_REMINDERS: optionalText,
@@ -346,6 +356,7 @@ export function parseConnectionSettings(
     },
     maxSourceDrop: parseGuardLimit(s.DIRSYNC_MAX_SOURCE_DROP, DEFAULT_MAX_SOURCE_DROP),
     maxOpAttempts: s.DIRSYNC_MAX_OP_ATTEMPTS,
+    applyConcurrency: s.DIRSYNC_APPLY_CONCURRENCY,
     inviteLifecycle,
     policy,
     origin: options.origin,

@@ -7,7 +7,7 @@ import {
   type MutableAppState,
   type StateEffect,
 } from '../core/planner/apply-op.js';
-import type { Op } from '../core/planner/op.js';
+import { OP_PHASES, opSubject, type Op } from '../core/planner/op.js';
 import { buildInviteMessage } from '../invites/invite-mail.js';
 import type { InviteTemplates } from '../invites/invite-templates.js';
 import type { Mailer } from '../invites/mailer.js';
@@ -45,6 +45,8 @@ export interface ApplyDeps {
   readonly maxOpAttempts: number;
   /** `INVITE_MAX_PER_MINUTE`: past it, invites stay due for the next run; absent: no limit. */
   readonly maxInvitesPerMinute?: number;
+  /** `DIRSYNC_APPLY_CONCURRENCY`: ops of one phase in flight at once (default 1: one at a time). */
+  readonly concurrency?: number;
 }
 
 /** An op the app cannot perform at all: not attempted, work for a person (DESIGN "Unsupported ops"). */
@@ -105,8 +107,9 @@ export async function applyPlan(
     unsupported,
     stoppedBy,
   });
-  for (const [index, entry] of entries.entries()) {
-    if (deps.signal?.aborted === true) return result(new Error('the run was asked to stop'));
+  let done = 0;
+  // One entry, start to finish; returns the error that stops the run, if any.
+  const applyEntry = async (entry: OutboxEntry): Promise<Error | null> => {
     const { op } = entry;
     try {
       const outcome = await applyOne(connectionId, entry, state, linked, deps);
@@ -151,7 +154,7 @@ export async function applyPlan(
         if (stopsRun(error)) {
           // Left pending: the next run re-plans it with the same key and knows it was attempted.
           deps.log.error({ op: op.key, err: message }, 'stopping the run: the remaining ops stay pending');
-          return result(error instanceof Error ? error : new Error(message));
+          return error instanceof Error ? error : new Error(message);
         }
         const after = afterFailure(entry.failures, deps.maxOpAttempts, now.getTime());
         failed++;
@@ -165,9 +168,72 @@ export async function applyPlan(
         await outbox.fail(entry.id, after, message, now.toISOString());
       }
     }
-    deps.progress({ type: 'apply.op', done: index + 1, total: entries.length, kind: op.kind });
+    done += 1;
+    deps.progress({ type: 'apply.op', done, total: entries.length, kind: op.kind });
+    return null;
+  };
+  // Phase by phase (people before groups, groups before members, … invites last: DESIGN "Ordering inside a
+  // plan"), each phase's ops up to `concurrency` at a time: ops of one phase are on different subjects, and those
+  // on the same subject still run one after the other. Each op keeps its own exactly-once bookkeeping.
+  for (const phase of phasesOf(entries)) {
+    const limit = phase.sequential || deps.maxInvitesPerMinute !== undefined ? 1 : Math.max(1, deps.concurrency ?? 1);
+    const stoppedBy = await runBounded(phase.entries, limit, applyEntry, () => deps.signal?.aborted === true);
+    if (stoppedBy !== null) return result(stoppedBy);
   }
   return result(null);
+}
+
+interface Phase {
+  readonly entries: readonly OutboxEntry[];
+  /** Invites share the mail server's few connections and the per-minute budget: one at a time. */
+  readonly sequential: boolean;
+}
+
+/** The entries cut into runs of one phase each, in their order. */
+function phasesOf(entries: readonly OutboxEntry[]): Phase[] {
+  const phases: { entries: OutboxEntry[]; phase: number; sequential: boolean }[] = [];
+  for (const entry of entries) {
+    const phase = OP_PHASES[entry.op.kind];
+    const last = phases[phases.length - 1];
+    if (last !== undefined && last.phase === phase) last.entries.push(entry);
+    else phases.push({ entries: [entry], phase, sequential: entry.op.kind === 'invite.send' });
+  }
+  return phases;
+}
+
+/**
+ * Runs `work` over the entries with at most `limit` at once, in order of start; entries on one subject one after the
+ * other. Stops starting new ones at the first error `work` returns (or when `stopped()`), waits for those running,
+ * and returns that error.
+ */
+async function runBounded(
+  entries: readonly OutboxEntry[],
+  limit: number,
+  work: (entry: OutboxEntry) => Promise<Error | null>,
+  stopped: () => boolean,
+): Promise<Error | null> {
+  let next = 0;
+  let stoppedBy: Error | null = null;
+  const bySubject = new Map<string, Promise<unknown>>();
+  const worker = async (): Promise<void> => {
+    while (stoppedBy === null) {
+      if (stopped()) {
+        stoppedBy = new Error('the run was asked to stop');
+        return;
+      }
+      const entry = entries[next];
+      if (entry === undefined) return;
+      next += 1;
+      const subject = opSubject(entry.op);
+      const before = bySubject.get(subject);
+      const run = (before ?? Promise.resolve()).then(() => work(entry));
+      bySubject.set(subject, run);
+      const error = await run;
+      if (error !== null && stoppedBy === null) stoppedBy = error;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, entries.length) }, worker));
+  return stoppedBy;
 }
 
 /**

@@ -75,6 +75,8 @@ export interface SyncRequest {
   readonly reminders?: { readonly afterMs: number; readonly max: number };
   /** `INVITE_MAX_PER_MINUTE`: mails per minute for this connection; absent: no limit. */
   readonly maxInvitesPerMinute?: number;
+  /** `DIRSYNC_APPLY_CONCURRENCY`: writes to the app in flight at once; default 1. */
+  readonly applyConcurrency?: number;
   /** Aborted to stop the run after its current op (SIGTERM, or the connection's lease lost). */
   readonly signal?: AbortSignal;
   /** The run's id when the caller already named it (the lease is taken under it); default a new UUID. */
@@ -393,6 +395,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       progress,
       maxOpAttempts: request.maxOpAttempts ?? DEFAULT_MAX_OP_ATTEMPTS,
       ...(request.maxInvitesPerMinute === undefined ? {} : { maxInvitesPerMinute: request.maxInvitesPerMinute }),
+      ...(request.applyConcurrency === undefined ? {} : { concurrency: request.applyConcurrency }),
       ...(request.signal ? { signal: request.signal } : {}),
     });
     const failed = await new OutboxRepository(db).failedInRun(runId);

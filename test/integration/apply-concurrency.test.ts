@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.js';
+import { DEFAULT_GUARD_LIMITS } from '../../src/core/planner/guards.js';
+import { DEFAULT_MAX_SOURCE_DROP } from '../../src/core/source-anomaly.js';
+import { runSync } from '../../src/sync/run-sync.js';
+import type { CreateOptions, CreateResult, GroupChanges, GroupWrite, UserWrite } from '../../src/targets/target.js';
+import { TargetError } from '../../src/targets/target-error.js';
+import { MemoryAppTarget } from '../support/memory-app-target.js';
+import { MemoryConnector } from '../support/memory-connector.js';
+import { silentLog } from '../support/silent-log.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
+
+type Call = { readonly what: 'user.create' | 'group.create' | 'group.update'; readonly start: number; end?: number };
+
+/** The memory app, slow on purpose (a network round trip), recording when each write starts and ends. */
+class SlowTarget extends MemoryAppTarget {
+  readonly calls: Call[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  #clock = 0;
+  /** The n-th user create (1-based) fails as if the app were down. */
+  failCreate: number | undefined;
+
+  async #timed<T>(what: Call['what'], work: () => Promise<T>): Promise<T> {
+    const call: Call = { what, start: this.#clock++ };
+    this.calls.push(call);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      return await work();
+    } finally {
+      this.inFlight--;
+      call.end = this.#clock++;
+    }
+  }
+
+  override createUser(user: UserWrite, options: CreateOptions): Promise<CreateResult> {
+    const n = this.calls.filter((call) => call.what === 'user.create').length + 1;
+    return this.#timed('user.create', () => {
+      if (n === this.failCreate) throw new TargetError('unavailable', 'the app is down');
+      return super.createUser(user, options);
+    });
+  }
+
+  override createGroup(group: GroupWrite, options: CreateOptions): Promise<CreateResult> {
+    return this.#timed('group.create', () => super.createGroup(group, options));
+  }
+
+  override updateGroup(appId: string, changes: GroupChanges): Promise<void> {
+    return this.#timed('group.update', () => super.updateGroup(appId, changes));
+  }
+}
+
+const lastEnd = (calls: readonly Call[], what: Call['what']) =>
+  Math.max(...calls.filter((call) => call.what === what).map((call) => call.end ?? Infinity));
+const firstStart = (calls: readonly Call[], what: Call['what']) =>
+  Math.min(...calls.filter((call) => call.what === what).map((call) => call.start));
+
+// DESIGN "Performance": apply with bounded concurrency that keeps the order of a plan (people before the groups
+// that name them, groups before their members) and every op's exactly-once bookkeeping.
+describe.each(DIALECTS)('applying a plan several ops at a time (%s)', (dialect) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect, 'apply_concurrency');
+  });
+  afterAll(async () => {
+    await database.destroy();
+  });
+
+  const directory = () => {
+    const connector = new MemoryConnector(50);
+    const people = Array.from({ length: 20 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    for (const id of people) connector.user(id);
+    connector.group('g1', 'Sales', people.slice(0, 10));
+    connector.group('g2', 'Research', people.slice(5, 15));
+    connector.group('g3', 'Support', people.slice(12));
+    return connector;
+  };
+  const sync = (connectionId: string, connector: MemoryConnector, target: SlowTarget, applyConcurrency: number) =>
+    runSync(
+      {
+        connectionId,
+        trigger: 'cli',
+        full: false,
+        dryRun: false,
+        allowMassDeactivation: false,
+        guards: DEFAULT_GUARD_LIMITS,
+        maxSourceDrop: DEFAULT_MAX_SOURCE_DROP,
+        fullReadIntervalMs: null,
+        applyConcurrency,
+      },
+      { db: database.db, connector, target, invites: null, clock: systemClock, log: silentLog },
+    );
+
+  it('keeps at most N writes in flight, phase after phase, and ends where one at a time ends', async () => {
+    const concurrent = new SlowTarget();
+    expect((await sync('c4', directory(), concurrent, 4)).status).toBe('succeeded');
+    const sequential = new SlowTarget();
+    expect((await sync('c1', directory(), sequential, 1)).status).toBe('succeeded');
+
+    expect(concurrent.maxInFlight).toBeLessThanOrEqual(4);
+    expect(concurrent.maxInFlight).toBeGreaterThanOrEqual(2);
+    expect(sequential.maxInFlight).toBe(1);
+    const calls = concurrent.calls;
+    expect(lastEnd(calls, 'user.create')).toBeLessThan(firstStart(calls, 'group.create'));
+    expect(lastEnd(calls, 'group.create')).toBeLessThan(firstStart(calls, 'group.update'));
+    const members = (target: SlowTarget) =>
+      ['Sales', 'Research', 'Support'].map((name) => [...(target.groupByName(name)?.members ?? [])].length);
+    expect(members(concurrent)).toEqual(members(sequential));
+    expect(concurrent.calls.length).toBe(sequential.calls.length);
+    // Planning again on the result: nothing to do.
+    expect((await sync('c4', directory(), concurrent, 4)).plan?.ops).toEqual([]);
+  });
+
+  it('stops starting writes at one that stops the run, lets those in flight finish, and the next run completes', async () => {
+    const target = new SlowTarget();
+    target.failCreate = 7;
+    const connector = directory();
+    const stopped = await sync('stop', connector, target, 4);
+    expect(stopped.status).toBe('stopped');
+    expect(target.calls.filter((call) => call.what !== 'user.create')).toEqual([]);
+    expect(target.calls.every((call) => call.end !== undefined)).toBe(true);
+    // At most the writes already in flight went on after the failure.
+    expect(target.calls.length).toBeLessThanOrEqual(7 + 3);
+    target.failCreate = undefined;
+    const completed = await sync('stop', connector, target, 4);
+    expect(completed.status).toBe('succeeded');
+    expect(target.users.size).toBe(20);
+    expect((await sync('stop', connector, target, 4)).plan?.ops).toEqual([]);
+  });
+});
