@@ -6,13 +6,14 @@
 // fetched sequentially with plain node:https (no SDK, no parsing, no database).
 // Usage: npm run build && npx vite-node bench/okta-full-sync.ts [users] [groups]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { OktaOrgEmulator } from '../test/emulators/okta/okta-org-emulator.js';
-import type { OktaUserStatus } from '../test/emulators/okta/okta-records.js';
 import { assertBuilt, runCli, type CliResult } from '../test/support/cli-process.js';
+import { childUsage, cpuMs, USAGE_NODE_OPTIONS, type ChildUsage } from './support/child-usage.js';
+import { buildOktaBenchOrg, OKTA_STATUS_MIX } from './support/okta-bench-org.js';
+import { measureOktaReadFloor } from './support/okta-read-floor.js';
 
 const userCount = Number(process.argv[2] ?? 20_000);
 const groupCount = Number(process.argv[3] ?? 200);
@@ -20,44 +21,6 @@ if (!Number.isInteger(userCount) || userCount < 1 || !Number.isInteger(groupCoun
   throw new Error('usage: vite-node bench/okta-full-sync.ts [users ≥ 1] [groups ≥ 1]');
 }
 assertBuilt();
-
-// Deterministic pseudo-random numbers (mulberry32), so every run builds the same org.
-let seed = 20_000;
-const random = (): number => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-};
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-
-// Roughly what a mid-size org looks like: mostly active, a tail of every other lifecycle state.
-const STATUS_MIX: readonly (readonly [OktaUserStatus, number])[] = [
-  ['ACTIVE', 0.8],
-  ['PASSWORD_EXPIRED', 0.04],
-  ['LOCKED_OUT', 0.01],
-  ['RECOVERY', 0.01],
-  ['PROVISIONED', 0.03],
-  ['STAGED', 0.03],
-  ['SUSPENDED', 0.02],
-  ['DEPROVISIONED', 0.06],
-];
-const statusOf = (r: number): OktaUserStatus => {
-  let sum = 0;
-  for (const [status, share] of STATUS_MIX) {
-    sum += share;
-    if (r < sum) return status;
-  }
-  return 'ACTIVE';
-};
-const FIRST = ['Ada', 'Zoë', 'José', 'Søren', 'Łukasz', 'Ørjan', 'Ñuño', 'Çağla', 'Åsa', 'Dmitrij', 'Дмитрий'];
-const FIRST_MORE = ['Άννα', 'محمد', 'יעל', '太郎', '민준', 'Nguyễn', 'Chloé', 'Siobhán', 'Bjørn', 'Renée', 'Li'];
-const LAST = ['Lovelace', 'Müller', "O'Brien", 'García-Márquez', 'Þórsson', 'Dvořák', 'Ødegård', 'Smith'];
-const LAST_MORE = ['佐藤', '김', 'Иванова', 'Παπαδόπουλος', 'al-Farsi', 'Kowalczyk', 'Lê', 'van der Berg', 'Nowak'];
-const firstNames = [...FIRST, ...FIRST_MORE];
-const lastNames = [...LAST, ...LAST_MORE];
-const DEPARTMENTS = ['Engineering', 'Support', 'Sales', 'Marketing', 'Finance', 'Légal', 'Opérations', 'Ventes'];
 
 // The emulator's clock runs ten minutes behind, so the org's history is older than the no-op read's one-minute
 // overlap (which re-reads everything changed in the last minute, by design): the second sync really is a no-op.
@@ -68,27 +31,10 @@ const okta = new OktaOrgEmulator({
 });
 const dir = mkdtempSync(join(tmpdir(), 'dirsync-okta-bench-'));
 
-// Prints the child's peak RSS and CPU time on exit, without touching product code: preloaded through NODE_OPTIONS.
-const MARK = '@@okta-bench-usage ';
-const usageHook = [
-  "import { isMainThread } from 'node:worker_threads';",
-  "import { writeSync } from 'node:fs';",
-  "if (isMainThread) process.on('exit', () => {",
-  '  const u = process.resourceUsage();',
-  `  writeSync(2, '\\n${MARK}' + JSON.stringify({ maxRssKb: u.maxRSS, userUs: u.userCPUTime, systemUs: u.systemCPUTime }) + '\\n');`,
-  '});',
-].join('\n');
-const NODE_OPTIONS = `--import=data:text/javascript,${encodeURIComponent(usageHook)}`;
-
-interface Usage {
-  readonly maxRssKb: number;
-  readonly userUs: number;
-  readonly systemUs: number;
-}
 interface TimedRun {
   readonly ms: number;
   readonly result: CliResult;
-  readonly usage: Usage;
+  readonly usage: ChildUsage;
   readonly paths: readonly string[];
   /** Share of the sync's wall time the bench process (that is, the emulator) was busy. */
   readonly emulatorBusyMs: number;
@@ -106,32 +52,11 @@ okta.requests.record = (entry) => {
 };
 
 try {
-  // The org.
+  // The org: 1–3 groups per user, skewed so a few groups are big.
   const buildStart = performance.now();
-  const groups = Array.from({ length: groupCount }, (_, i) =>
-    okta.store.createGroup({ name: `${DEPARTMENTS[i % DEPARTMENTS.length] ?? 'Team'} ${String(i + 1)} – Équipe` }),
-  );
-  const statusCounts = new Map<OktaUserStatus, number>();
-  let memberships = 0;
-  for (let i = 0; i < userCount; i++) {
-    const firstName = pick(firstNames);
-    const lastName = pick(lastNames);
-    const status = statusOf(random());
-    statusCounts.set(status, (statusCounts.get(status) ?? 0) + 1);
-    const login = `user${String(i).padStart(6, '0')}@acme.example`;
-    const email = i % 10 === 0 ? `u${String(i)}@mail.acme.example` : login;
-    const user = okta.store.createUser({ profile: { login, email, firstName, lastName }, status });
-    // 1–3 distinct groups each, skewed so a few groups are big (several member pages) and most are small.
-    const count = 1 + Math.floor(random() * 3);
-    const mine = new Set<number>();
-    while (mine.size < Math.min(count, groupCount)) mine.add(Math.floor(groupCount * random() ** 2));
-    for (const index of mine) {
-      const group = groups[index];
-      if (group !== undefined) okta.store.addMember(group.id, user.id);
-    }
-    memberships += mine.size;
-  }
-  const largestGroup = Math.max(...groups.map((g) => g.members.size));
+  const org = buildOktaBenchOrg(okta.store, { users: userCount, groups: groupCount });
+  const { statusCounts, memberships } = org;
+  const largestGroup = Math.max(0, ...org.groupSizes);
   const buildMs = performance.now() - buildStart;
 
   const { orgUrl, caPath, caPem } = await okta.start();
@@ -143,13 +68,13 @@ try {
     APP_JSONL_PATH: join(dir, 'changes.jsonl'),
     INVITE_MODE: 'off',
     LOG_LEVEL: 'warn',
-    NODE_OPTIONS,
+    NODE_OPTIONS: USAGE_NODE_OPTIONS,
   };
 
-  const parseUsage = (stderr: string): Usage => {
-    const line = stderr.split('\n').find((l) => l.startsWith(MARK));
-    if (line === undefined) throw new Error(`the child printed no resource usage (NODE_OPTIONS --import?): ${stderr}`);
-    return JSON.parse(line.slice(MARK.length)) as Usage;
+  const parseUsage = (stderr: string): ChildUsage => {
+    const usage = childUsage(stderr);
+    if (usage === undefined) throw new Error(`the child printed no resource usage (NODE_OPTIONS --import?): ${stderr}`);
+    return usage;
   };
   const timed = async (label: string, args: readonly string[]): Promise<TimedRun> => {
     okta.requests.clear();
@@ -182,49 +107,13 @@ try {
     console.warn(`note: the second sync did not say "changes only":\n${second.result.stdout}`);
   }
 
-  // The floor: the same requests, in the same order, one at a time with plain node:https (keep-alive, as the
-  // SDK's fetch has on Node 20), each body read to the end and thrown away.
-  const agent = new Agent({ ca: caPem, keepAlive: true, maxSockets: 1 });
-  const get = (path: string) =>
-    new Promise<number>((resolve, reject) => {
-      const req = request(
-        `${orgUrl}${path}`,
-        { agent, headers: { authorization: `SSWS ${okta.apiToken}`, accept: 'application/json' } },
-        (res) => {
-          let bytes = 0;
-          res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-          res.on('end', () => {
-            if (res.statusCode === 200) resolve(bytes);
-            else reject(new Error(`floor: ${path} answered ${String(res.statusCode)}`));
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
-  const byFamily = new Map<string, { n: number; ms: number; bytes: number }>();
-  const familyOf = (path: string) => {
-    const pathname = path.split('?')[0] ?? path;
-    if (/^\/api\/v1\/groups\/[^/]+\/users$/.test(pathname)) return 'group members';
-    if (pathname === '/api/v1/users') return path.includes('search=') ? 'users (search)' : 'users';
-    return pathname;
-  };
-  okta.requests.clear();
-  const floorStart = performance.now();
-  for (const path of full.paths) {
-    const t = performance.now();
-    const bytes = await get(path);
-    const f = byFamily.get(familyOf(path)) ?? { n: 0, ms: 0, bytes: 0 };
-    byFamily.set(familyOf(path), { n: f.n + 1, ms: f.ms + performance.now() - t, bytes: f.bytes + bytes });
-  }
-  const floorMs = performance.now() - floorStart;
-  agent.destroy();
+  // The floor: the same requests, in the same order, one at a time with plain node:https.
+  const floor = await measureOktaReadFloor({ orgUrl, caPem, apiToken: okta.apiToken }, full.paths);
+  const { byFamily, ms: floorMs, bytes: totalBytes } = floor;
 
   const mb = (kb: number) => (kb / 1024).toFixed(0);
-  const cpu = (u: Usage) => `${((u.userUs + u.systemUs) / 1000).toFixed(0)} ms CPU`;
-  const statuses = STATUS_MIX.map(([s]) => `${s} ${String(statusCounts.get(s) ?? 0)}`).join(', ');
-  const totalBytes = [...byFamily.values()].reduce((sum, f) => sum + f.bytes, 0);
+  const cpu = (u: ChildUsage) => `${cpuMs(u).toFixed(0)} ms CPU`;
+  const statuses = OKTA_STATUS_MIX.map(([s]) => `${s} ${String(statusCounts.get(s) ?? 0)}`).join(', ');
   console.log(`users: ${String(userCount)} (${statuses})`);
   console.log(
     `groups: ${String(groupCount)} (+ Everyone); memberships: ${String(memberships)}; largest group: ${String(largestGroup)}`,

@@ -1,0 +1,105 @@
+import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { SmtpTestServer } from '../../test/emulators/smtp/smtp-test-server.js';
+
+export interface SmtpInviteFloor {
+  readonly ms: number;
+  readonly mails: number;
+}
+
+/**
+ * The mail floor: `count` invite-sized messages sent one after another over one plain SMTP connection (a raw
+ * socket: EHLO once, then MAIL FROM, RCPT TO, DATA and the message, each command awaiting its reply) to a fresh
+ * SMTP test server. Nagle's algorithm is off (TCP_NODELAY), as in dirsync's mailer: with it on, nodemailer's last
+ * small write waits for the server's delayed ACK (~40 ms per message), which no floor should include.
+ */
+export async function measureSmtpInviteFloor(count: number): Promise<SmtpInviteFloor> {
+  const server = new SmtpTestServer();
+  const { host, port } = await server.start();
+  const socket = connect({ host, port, noDelay: true });
+  const replies = replyReader(socket);
+  try {
+    await expect(replies, 220);
+    await command(socket, replies, 'EHLO floor.invalid', 250);
+    const start = performance.now();
+    for (let i = 0; i < count; i++) {
+      const to = `floor${String(i)}@acme.example`;
+      await command(socket, replies, 'MAIL FROM:<it@acme.example>', 250);
+      await command(socket, replies, `RCPT TO:<${to}>`, 250);
+      await command(socket, replies, 'DATA', 354);
+      await command(socket, replies, `${invite(to, i)}\r\n.`, 250);
+    }
+    const ms = performance.now() - start;
+    await command(socket, replies, 'QUIT', 221);
+    const received = server.messages().length;
+    if (received !== count)
+      throw new Error(`SMTP floor: sent ${String(count)} mails, the server has ${String(received)}`);
+    return { ms, mails: count };
+  } finally {
+    socket.destroy();
+    await server.stop();
+  }
+}
+
+function invite(to: string, i: number): string {
+  const name = `Floor User ${String(i)}`;
+  return [
+    'From: Acme IT <it@acme.example>',
+    `To: ${to}`,
+    'Subject: You have been invited to Acme',
+    `Message-ID: <floor-${String(i)}@acme.example>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    `Hello ${name},`,
+    '',
+    'you have an account at Acme. Sign in at https://app.acme.example/login.',
+  ].join('\r\n');
+}
+
+/** The server's replies, one complete (possibly multi-line) reply per call. */
+function replyReader(socket: Socket): () => Promise<string> {
+  let buffer = '';
+  const complete: string[] = [];
+  let waiting: { resolve: (reply: string) => void; reject: (error: Error) => void } | undefined;
+  let failure: Error | undefined;
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    // A reply ends with a line whose fourth character is a space (RFC 5321 §4.2.1).
+    for (let end = buffer.indexOf('\r\n'); end >= 0; end = buffer.indexOf('\r\n')) {
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (line[3] === '-') continue;
+      if (waiting !== undefined) {
+        waiting.resolve(line);
+        waiting = undefined;
+      } else complete.push(line);
+    }
+  });
+  const fail = (error: Error) => {
+    failure = error;
+    waiting?.reject(error);
+  };
+  socket.on('error', fail);
+  socket.on('close', () => {
+    fail(new Error('SMTP floor: the server closed the connection'));
+  });
+  return () => {
+    const next = complete.shift();
+    if (next !== undefined) return Promise.resolve(next);
+    if (failure !== undefined) return Promise.reject(failure);
+    return new Promise((resolve, reject) => (waiting = { resolve, reject }));
+  };
+}
+
+async function expect(replies: () => Promise<string>, code: number): Promise<void> {
+  const reply = await replies();
+  if (!reply.startsWith(String(code)))
+    throw new Error(`SMTP floor: expected ${String(code)}, the server said "${reply}"`);
+}
+
+async function command(socket: Socket, replies: () => Promise<string>, line: string, code: number): Promise<void> {
+  socket.write(`${line}\r\n`);
+  await expect(replies, code);
+}
