@@ -58,8 +58,7 @@ export function policyDecisionsOf(directory: Directory, policy: Policy): PolicyD
   const membership = membershipView(directory, policy.nestedGroups);
   const selections = new Map<string, GroupSelection>();
   for (const group of directory.groups.values()) {
-    const candidate = group.attributes === undefined ? group : { ...group, attributes: group.attributes };
-    selections.set(group.id, groupSelected(candidate, policy.scope.groups));
+    selections.set(group.id, groupSelected(group, policy.scope.groups));
   }
   const notAGroup: GroupSelection = { selected: false, reason: 'not-included' };
   const groupSelection = (groupId: string) => selections.get(groupId) ?? notAGroup;

@@ -85,15 +85,24 @@ export class RunRepository {
    * a trigger is served by any such run, so triggers that piled up during a run coalesce into one follow-up.
    */
   async servedSince(connectionId: string, since: string, full: boolean): Promise<boolean> {
-    let query = this.db
+    let query = this.servedRuns(connectionId).where('started_at', '>=', since);
+    if (full) query = query.where('mode', '=', 'full');
+    return (await query.limit(1).executeTakeFirst()) !== undefined;
+  }
+
+  /** Whether any run of the connection got as far as planning (a quiet first sync waits for the first one). */
+  async hasServed(connectionId: string): Promise<boolean> {
+    return (await this.servedRuns(connectionId).limit(1).executeTakeFirst()) !== undefined;
+  }
+
+  /** Runs that planned for real (not dry runs), whatever they then applied. */
+  private servedRuns(connectionId: string) {
+    return this.db
       .selectFrom('runs')
       .select('id')
       .where('connection_id', '=', connectionId)
-      .where('started_at', '>=', since)
       .where('dry_run', '=', 0)
       .where('status', 'in', ['succeeded', 'partial', 'held']);
-    if (full) query = query.where('mode', '=', 'full');
-    return (await query.limit(1).executeTakeFirst()) !== undefined;
   }
 
   async latest(connectionId: string, limit: number): Promise<RunRecord[]> {

@@ -328,7 +328,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       if (reminded > 0) runLog.info({ reminders: reminded }, 'invite reminders due');
     }
     // A quiet first sync (`INVITE_ON_FIRST_SYNC=false`) creates people without invites, until the announcement.
-    const quiet = request.quietFirstSync === true && !(await runs.servedSince(request.connectionId, '', false));
+    const quiet = request.quietFirstSync === true && !(await runs.hasServed(request.connectionId));
     if (quiet && deps.invites !== null)
       runLog.info('first sync of this connection: nobody is invited (INVITE_ON_FIRST_SYNC=false)');
     const appState = await new AppStateRepository(db).load(request.connectionId);

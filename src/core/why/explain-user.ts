@@ -109,7 +109,7 @@ export function explainUser(evidence: UserEvidence, context: ExplainSubjectConte
             seenAt: idp.seenAt,
             status: idp.user.status,
             active: idp.user.active,
-            ...attributesOf(idp.user),
+            ...userAttributesOf(idp.user),
             groups: byName(evidence.idpGroups).map(({ id, displayName: name, builtIn }) => ({
               id,
               displayName: name,
@@ -124,7 +124,7 @@ export function explainUser(evidence: UserEvidence, context: ExplainSubjectConte
             appId: app.user.appId,
             active: app.user.active,
             origin: app.user.origin,
-            ...attributesOf(app.user),
+            ...userAttributesOf(app.user),
             groups: byName(appGroups),
           },
     decisions: decisionsOf(evidence, context),
@@ -433,10 +433,6 @@ function userSlice(user: DirectoryUser, groups: readonly DirectoryGroup[]): Dire
     groups: new Map(groups.map((group) => [group.id, group])),
     members: new Map(groups.map((group) => [group.id, new Set([user.id])])),
   };
-}
-
-function attributesOf(user: Attributes): Attributes {
-  return userAttributesOf(user);
 }
 
 // Code-point order, not the locale's: the same output on every machine.
