@@ -16,6 +16,7 @@ import { ScimTestServer } from '../test/emulators/scim/scim-test-server.js';
 import { SmtpTestServer } from '../test/emulators/smtp/smtp-test-server.js';
 import { assertBuilt, runCli } from '../test/support/cli-process.js';
 import { USAGE_NODE_OPTIONS, withoutUsage } from './support/child-usage.js';
+import { cpuProfileNodeOptions } from './support/cpu-profile.js';
 import { MailCounter, ScimWriteCounter } from './support/draining-counters.js';
 import { startGraphScaleIdp } from './support/graph-scale-idp.js';
 import { startOktaScaleIdp } from './support/okta-scale-idp.js';
@@ -85,7 +86,11 @@ async function benchIdp(idp: ScaleIdp): Promise<string[]> {
       INVITE_FROM: 'Acme IT <it@acme.example>',
       // Info level: the CLI's progress lines (every 5 s) say which kind of op it is applying.
       LOG_LEVEL: 'info',
-      NODE_OPTIONS: USAGE_NODE_OPTIONS,
+      // BENCH_CPU_PROF=<dir>: each CLI child writes a V8 CPU profile there (open in Chrome DevTools).
+      NODE_OPTIONS:
+        process.env['BENCH_CPU_PROF'] === undefined
+          ? USAGE_NODE_OPTIONS
+          : `${USAGE_NODE_OPTIONS} ${cpuProfileNodeOptions(process.env['BENCH_CPU_PROF'])}`,
       // Writes in flight at once: set DIRSYNC_APPLY_CONCURRENCY in the bench's environment to compare settings.
       ...(process.env['DIRSYNC_APPLY_CONCURRENCY'] === undefined
         ? {}

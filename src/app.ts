@@ -194,7 +194,8 @@ function createInviteSender(connection: ConnectionConfig, log: Log): InviteSende
     throw new ConfigError(`connection ${connection.id}: invite templates: ${error.message}`);
   }
   return {
-    mailer: new SmtpMailer(invites.smtpUrl),
+    // One connection per invite in flight: apply sends as many at once as it writes to the app (capped).
+    mailer: new SmtpMailer(invites.smtpUrl, { maxConnections: connection.applyConcurrency }),
     from: invites.from,
     appName: invites.appName,
     appLoginUrl: invites.appLoginUrl,

@@ -23,8 +23,14 @@ interface SmtpFailure {
   readonly responseCode: number | undefined;
 }
 
+/**
+ * The most connections dirsync opens to one mail server: Exchange Online's SMTP client submission takes 3 at once
+ * per mailbox, and other providers throttle clients that open more.
+ */
+export const SMTP_MAX_CONNECTIONS = 3;
+
 export interface SmtpMailerOptions {
-  /** Simultaneous connections of the pool (default 2): invites are few and servers throttle eager clients. */
+  /** Simultaneous connections of the pool (default 2, at most `SMTP_MAX_CONNECTIONS`): one invite on each. */
   readonly maxConnections?: number;
   /** Connect and greeting timeout (default 15 s): an unreachable server fails the run quickly. */
   readonly connectTimeoutMs?: number;
@@ -36,6 +42,7 @@ export interface SmtpMailerOptions {
  */
 export class SmtpMailer implements Mailer {
   readonly destination: string;
+  readonly parallel: number;
   readonly #settings: SmtpSettings;
   readonly #transport: SmtpTransport;
 
@@ -44,9 +51,10 @@ export class SmtpMailer implements Mailer {
     this.#settings = parseSmtpUrl(smtpUrl);
     this.destination = this.#settings.display;
     const connectTimeout = options.connectTimeoutMs ?? 15_000;
+    this.parallel = Math.max(1, Math.min(options.maxConnections ?? 2, SMTP_MAX_CONNECTIONS));
     this.#transport = createTransport({
       pool: true,
-      maxConnections: options.maxConnections ?? 2,
+      maxConnections: this.parallel,
       host: this.#settings.host,
       port: this.#settings.port,
       secure: this.#settings.secure,

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Database } from './database.js';
 import { withDatabaseFaults } from './database-fault-driver.js';
 import { describeDatabase, type DatabaseLocation } from './database-url.js';
+import { withStatementCache } from './statement-cache.js';
 
 // How dirsync's sessions show in `pg_stat_activity`, for a DBA to tell them apart (and end them on purpose);
 // an `application_name` parameter in DATABASE_URL takes precedence.
@@ -21,7 +22,7 @@ export function createDb(location: DatabaseLocation): Kysely<Database> {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    const dialect = new SqliteDialect({ database: sqlite });
+    const dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
     return new Kysely<Database>({
       dialect: withDatabaseFaults(dialect, { database, inTransaction: () => sqlite.inTransaction }),
     });

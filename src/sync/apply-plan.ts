@@ -175,8 +175,13 @@ export async function applyPlan(
   // Phase by phase (people before groups, groups before members, … invites last: DESIGN "Ordering inside a
   // plan"), each phase's ops up to `concurrency` at a time: ops of one phase are on different subjects, and those
   // on the same subject still run one after the other. Each op keeps its own exactly-once bookkeeping.
+  const writes = Math.max(1, deps.concurrency ?? 1);
+  // Invites go out one per mail server connection. Under a per-minute budget one at a time: the budget is counted
+  // in the database before each send, and two sends counting at once could both take the last place.
+  const mails =
+    deps.maxInvitesPerMinute !== undefined ? 1 : Math.max(1, Math.min(writes, deps.invites?.mailer.parallel ?? 1));
   for (const phase of phasesOf(entries)) {
-    const limit = phase.sequential || deps.maxInvitesPerMinute !== undefined ? 1 : Math.max(1, deps.concurrency ?? 1);
+    const limit = phase.invites ? mails : writes;
     const stoppedBy = await runBounded(phase.entries, limit, applyEntry, () => deps.signal?.aborted === true);
     if (stoppedBy !== null) return result(stoppedBy);
   }
@@ -185,18 +190,18 @@ export async function applyPlan(
 
 interface Phase {
   readonly entries: readonly OutboxEntry[];
-  /** Invites share the mail server's few connections and the per-minute budget: one at a time. */
-  readonly sequential: boolean;
+  /** Invites go out over the mail server's few connections, not at the app's concurrency. */
+  readonly invites: boolean;
 }
 
 /** The entries cut into runs of one phase each, in their order. */
 function phasesOf(entries: readonly OutboxEntry[]): Phase[] {
-  const phases: { entries: OutboxEntry[]; phase: number; sequential: boolean }[] = [];
+  const phases: { entries: OutboxEntry[]; phase: number; invites: boolean }[] = [];
   for (const entry of entries) {
     const phase = OP_PHASES[entry.op.kind];
     const last = phases[phases.length - 1];
     if (last !== undefined && last.phase === phase) last.entries.push(entry);
-    else phases.push({ entries: [entry], phase, sequential: entry.op.kind === 'invite.send' });
+    else phases.push({ entries: [entry], phase, invites: entry.op.kind === 'invite.send' });
   }
   return phases;
 }

@@ -5,6 +5,8 @@ import { DEFAULT_MAX_SOURCE_DROP } from '../../src/core/source-anomaly.js';
 import { runSync } from '../../src/sync/run-sync.js';
 import type { CreateOptions, CreateResult, GroupChanges, GroupWrite, UserWrite } from '../../src/targets/target.js';
 import { TargetError } from '../../src/targets/target-error.js';
+import type { InviteMessage } from '../../src/invites/invite-mail.js';
+import { MemoryMailer } from '../../src/invites/memory-mailer.js';
 import { MemoryAppTarget } from '../support/memory-app-target.js';
 import { MemoryConnector } from '../support/memory-connector.js';
 import { silentLog } from '../support/silent-log.js';
@@ -52,6 +54,27 @@ class SlowTarget extends MemoryAppTarget {
   }
 }
 
+/** A mail server connection pool of `parallel` connections, slow on purpose, counting the sends in flight. */
+class SlowMailer extends MemoryMailer {
+  inFlight = 0;
+  maxInFlight = 0;
+
+  constructor(readonly parallel: number) {
+    super();
+  }
+
+  override async send(message: InviteMessage): Promise<void> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await super.send(message);
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
+
 const lastEnd = (calls: readonly Call[], what: Call['what']) =>
   Math.max(...calls.filter((call) => call.what === what).map((call) => call.end ?? Infinity));
 const firstStart = (calls: readonly Call[], what: Call['what']) =>
@@ -77,7 +100,13 @@ describe.each(DIALECTS)('applying a plan several ops at a time (%s)', (dialect) 
     connector.group('g3', 'Support', people.slice(12));
     return connector;
   };
-  const sync = (connectionId: string, connector: MemoryConnector, target: SlowTarget, applyConcurrency: number) =>
+  const sync = (
+    connectionId: string,
+    connector: MemoryConnector,
+    target: SlowTarget,
+    applyConcurrency: number,
+    mail?: { readonly mailer: SlowMailer; readonly maxInvitesPerMinute?: number },
+  ) =>
     runSync(
       {
         connectionId,
@@ -89,8 +118,19 @@ describe.each(DIALECTS)('applying a plan several ops at a time (%s)', (dialect) 
         maxSourceDrop: DEFAULT_MAX_SOURCE_DROP,
         fullReadIntervalMs: null,
         applyConcurrency,
+        ...(mail?.maxInvitesPerMinute === undefined ? {} : { maxInvitesPerMinute: mail.maxInvitesPerMinute }),
       },
-      { db: database.db, connector, target, invites: null, clock: systemClock, log: silentLog },
+      {
+        db: database.db,
+        connector,
+        target,
+        invites:
+          mail === undefined
+            ? null
+            : { mailer: mail.mailer, from: 'it@acme.example', appName: 'Acme', appLoginUrl: undefined },
+        clock: systemClock,
+        log: silentLog,
+      },
     );
 
   it('keeps at most N writes in flight, phase after phase, and ends where one at a time ends', async () => {
@@ -128,5 +168,29 @@ describe.each(DIALECTS)('applying a plan several ops at a time (%s)', (dialect) 
     expect(completed.status).toBe('succeeded');
     expect(target.users.size).toBe(20);
     expect((await sync('stop', connector, target, 4)).plan?.ops).toEqual([]);
+  });
+
+  it('sends invites one per mail server connection at once, each person exactly one invite', async () => {
+    const target = new SlowTarget();
+    const mailer = new SlowMailer(3);
+    expect((await sync('mail', directory(), target, 4, { mailer })).status).toBe('succeeded');
+    expect(mailer.maxInFlight).toBe(3);
+    const sent = mailer.sent();
+    expect(sent).toHaveLength(20);
+    expect(new Set(sent.map((message) => message.to)).size).toBe(20);
+    expect(new Set(sent.map((message) => message.messageId)).size).toBe(20);
+    expect((await sync('mail', directory(), target, 4, { mailer })).plan?.ops).toEqual([]);
+    expect(mailer.sent()).toHaveLength(20);
+  });
+
+  it('sends one invite at a time under INVITE_MAX_PER_MINUTE, and still writes to the app N at a time', async () => {
+    const target = new SlowTarget();
+    const mailer = new SlowMailer(3);
+    const outcome = await sync('budget', directory(), target, 4, { mailer, maxInvitesPerMinute: 15 });
+    expect(outcome.status).toBe('succeeded');
+    expect(mailer.maxInFlight).toBe(1);
+    expect(target.maxInFlight).toBeGreaterThanOrEqual(2);
+    // The budget holds: 15 sent, 5 stay due for a later run.
+    expect(mailer.sent()).toHaveLength(15);
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildInviteMessage, INVITE_HEADER } from '../../src/invites/invite-mail.js';
 import type { InviteMessage } from '../../src/invites/invite-mail.js';
 import { MailerError } from '../../src/invites/mailer-error.js';
-import { SmtpMailer } from '../../src/invites/smtp-mailer.js';
+import { SMTP_MAX_CONNECTIONS, SmtpMailer } from '../../src/invites/smtp-mailer.js';
 import { SmtpTestServer } from '../emulators/smtp/smtp-test-server.js';
 import type { SmtpTestServerAddress } from '../emulators/smtp/smtp-test-server.js';
 
@@ -85,6 +85,26 @@ describe('SmtpMailer against a real SMTP server', () => {
       expect.arrayContaining([['a@acme.example'], ['b@acme.example'], ['c@x.example']]),
     );
     expect(new Set(received.map((mail) => mail.messageId))).toEqual(new Set(messages.map((m) => m.messageId)));
+  });
+
+  it('sends as many invites at once as its pool has connections, never more than SMTP_MAX_CONNECTIONS', async () => {
+    const pooled = (options: { maxConnections?: number }) => {
+      const created = new SmtpMailer(address.url, options);
+      mailers.push(created);
+      return created;
+    };
+    const three = pooled({ maxConnections: 3 });
+    expect([three.parallel, pooled({ maxConnections: 64 }).parallel, pooled({}).parallel]).toEqual([
+      3,
+      SMTP_MAX_CONNECTIONS,
+      2,
+    ]);
+    const batch = Array.from({ length: 12 }, (_, i) => invite(`00p${String(i)}`, `p${String(i)}@acme.example`));
+    await Promise.all(batch.map((message) => three.send(message)));
+    const sessions = new Set(server.messages().map((mail) => mail.sessionId));
+    expect(server.messages()).toHaveLength(12);
+    expect(sessions.size).toBeGreaterThanOrEqual(2);
+    expect(sessions.size).toBeLessThanOrEqual(3);
   });
 
   it('reports a wrong password as an auth error naming host:port, never the password or the URL', async () => {

@@ -22,6 +22,8 @@ export interface ReceivedMail {
   readonly headers: Readonly<Record<string, string>>;
   /** The user that authenticated, when AUTH was used. */
   readonly authUser: string | undefined;
+  /** The SMTP session (one per client connection) it came over. */
+  readonly sessionId: string;
   readonly raw: string;
 }
 
@@ -175,6 +177,7 @@ export class SmtpTestServer {
       messageId: parsed.messageId ?? '',
       headers,
       authUser: typeof session.user === 'string' ? session.user : undefined,
+      sessionId: session.id,
       raw,
     });
   }
