@@ -6,6 +6,8 @@ import type { AppUsersTable, Database, InvitesTable } from './database.js';
 import { extraAttributesColumn, jsonColumn } from './json-column.js';
 
 const BATCH = 400;
+/** Rows per multi-row statement: an app_users row has 13 columns, PostgreSQL takes 65 535 parameters at most. */
+const ROWS_PER_STATEMENT = 200;
 
 /** What dirsync knows the app holds (app_users, app_groups, app_memberships, invites). */
 export class AppStateRepository {
@@ -66,6 +68,92 @@ export class AppStateRepository {
     for (const effect of effects) await this.persistOne(connectionId, effect, now);
   }
 
+  /**
+   * Persists what many applied ops changed, in their order, with one multi-row statement per run of user, group
+   * and invite rows (a group commit of a thousand creates is a handful of statements, not three thousand). Within a
+   * run, rows of different objects are independent, so they are written grouped by table; the same object twice
+   * keeps the effect a sequence of single writes would leave (the last put, the first invite row). Effects that
+   * depend on what came before (removals, memberships, sends) end a run and are written one by one, in place.
+   */
+  async persistMany(connectionId: string, effects: readonly StateEffect[], now: string): Promise<void> {
+    const users = new Map<string, AppUsersTable>();
+    const groups = new Map<string, AppGroup>();
+    const invites = new Map<string, InvitesTable>();
+    const writeRun = async () => {
+      for (const rows of chunk([...users.values()], ROWS_PER_STATEMENT)) {
+        await this.db
+          .insertInto('app_users')
+          .values(rows)
+          .onConflict((oc) =>
+            // Every column but the key, from the row that was to be inserted.
+            oc.columns(['connection_id', 'external_id']).doUpdateSet((eb) => ({
+              app_id: eb.ref('excluded.app_id'),
+              user_name: eb.ref('excluded.user_name'),
+              email: eb.ref('excluded.email'),
+              given_name: eb.ref('excluded.given_name'),
+              family_name: eb.ref('excluded.family_name'),
+              display_name: eb.ref('excluded.display_name'),
+              active: eb.ref('excluded.active'),
+              origin: eb.ref('excluded.origin'),
+              revision: eb.ref('excluded.revision'),
+              extra: eb.ref('excluded.extra'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      }
+      for (const rows of chunk([...groups.values()], ROWS_PER_STATEMENT)) {
+        await this.db
+          .insertInto('app_groups')
+          .values(rows.map((group) => ({ connection_id: connectionId, ...groupColumns(group, now) })))
+          .onConflict((oc) =>
+            oc.columns(['connection_id', 'external_id']).doUpdateSet((eb) => ({
+              app_id: eb.ref('excluded.app_id'),
+              display_name: eb.ref('excluded.display_name'),
+              revision: eb.ref('excluded.revision'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      }
+      for (const rows of chunk([...invites.values()], ROWS_PER_STATEMENT)) {
+        await this.db
+          .insertInto('invites')
+          .values(rows)
+          .onConflict((oc) => oc.columns(['connection_id', 'user_external_id']).doNothing())
+          .execute();
+      }
+      users.clear();
+      groups.clear();
+      invites.clear();
+    };
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'user.put':
+          users.delete(effect.user.externalId); // re-inserted last: Map order is the order of the last put
+          users.set(effect.user.externalId, userToRow(connectionId, effect.user, now));
+          break;
+        case 'group.put':
+          groups.delete(effect.group.externalId);
+          groups.set(effect.group.externalId, effect.group);
+          break;
+        case 'invite.due':
+        case 'invite.none': {
+          const row = inviteRowOf(connectionId, effect, now);
+          if (!invites.has(row.user_external_id)) invites.set(row.user_external_id, row);
+          break;
+        }
+        case 'group.removed':
+        case 'members.added':
+        case 'members.removed':
+        case 'invite.sent':
+          await writeRun();
+          await this.persistOne(connectionId, effect, now);
+      }
+    }
+    await writeRun();
+  }
+
   private async persistOne(connectionId: string, effect: StateEffect, now: string): Promise<void> {
     switch (effect.type) {
       case 'user.put': {
@@ -79,16 +167,10 @@ export class AppStateRepository {
         return;
       }
       case 'group.put': {
-        const { group } = effect;
-        const changes = {
-          app_id: group.appId,
-          display_name: group.displayName,
-          revision: group.revision,
-          updated_at: now,
-        };
+        const { external_id: _e, ...changes } = groupColumns(effect.group, now);
         await this.db
           .insertInto('app_groups')
-          .values({ connection_id: connectionId, external_id: group.externalId, ...changes })
+          .values({ connection_id: connectionId, external_id: effect.group.externalId, ...changes })
           .onConflict((oc) => oc.columns(['connection_id', 'external_id']).doUpdateSet(changes))
           .execute();
         return;
@@ -131,21 +213,13 @@ export class AppStateRepository {
         }
         return;
       case 'invite.due':
-      case 'invite.none': {
-        const person =
-          effect.type === 'invite.due'
-            ? effect.invite
-            : { userExternalId: effect.userExternalId, email: effect.email, displayName: effect.displayName };
+      case 'invite.none':
         await this.db
           .insertInto('invites')
-          .values({
-            ...newInviteRow(connectionId, person, now),
-            status: effect.type === 'invite.due' ? 'due' : 'not-invited',
-          })
+          .values(inviteRowOf(connectionId, effect, now))
           .onConflict((oc) => oc.columns(['connection_id', 'user_external_id']).doNothing())
           .execute();
         return;
-      }
       case 'invite.sent': {
         const { invite } = effect;
         const row = await this.db
@@ -228,6 +302,29 @@ export function appUserFromRow(row: AppUsersTable): AppUser {
     revision: row.revision,
     ...(extra === undefined ? {} : { extra }),
   };
+}
+
+function groupColumns(group: AppGroup, now: string) {
+  return {
+    external_id: group.externalId,
+    app_id: group.appId,
+    display_name: group.displayName,
+    revision: group.revision,
+    updated_at: now,
+  };
+}
+
+/** The `invites` row an `invite.due` (status due) or `invite.none` (not-invited) effect starts. */
+function inviteRowOf(
+  connectionId: string,
+  effect: Extract<StateEffect, { type: 'invite.due' | 'invite.none' }>,
+  now: string,
+): InvitesTable {
+  const person =
+    effect.type === 'invite.due'
+      ? effect.invite
+      : { userExternalId: effect.userExternalId, email: effect.email, displayName: effect.displayName };
+  return { ...newInviteRow(connectionId, person, now), status: effect.type === 'invite.due' ? 'due' : 'not-invited' };
 }
 
 /** A new `invites` row (status set by the caller): nothing sent yet. */

@@ -257,6 +257,17 @@ export class OutboxRepository {
       .execute();
   }
 
+  /** Many ops applied at once (a group commit; see `AppliedJournal`). */
+  async finishApplied(ids: readonly string[], now: string): Promise<void> {
+    for (const batch of chunk(ids, 500)) {
+      await this.db
+        .updateTable('ops')
+        .set({ status: 'applied', last_error: null, next_attempt_at: null, updated_at: now })
+        .where('id', 'in', batch)
+        .execute();
+    }
+  }
+
   /** The op failed once more (`afterFailure` decided what becomes of it); `error` is the app's answer. */
   async fail(id: string, after: AfterFailure, error: string, now: string): Promise<void> {
     await this.db

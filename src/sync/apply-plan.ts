@@ -21,6 +21,7 @@ import { OpHeldError } from '../targets/op-held-error.js';
 import type { CreateOptions, CreateResult, Target } from '../targets/target.js';
 import { TargetError } from '../targets/target-error.js';
 import type { Clock } from '../clock.js';
+import { AppliedJournal } from './applied-journal.js';
 import type { SyncProgress } from './sync-progress.js';
 
 export interface InviteSender {
@@ -76,7 +77,8 @@ type Outcome =
 
 /**
  * Applies outbox entries in order, exactly once: each is marked attempted before it reaches the app, and marked
- * applied in the same transaction that records its effect on the known app state. A create attempted before
+ * applied in the same transaction that records its effect on the known app state (a group commit with the ops
+ * applied around it, see `AppliedJournal`; an invite on its own). A create attempted before
  * (a crash between the app's answer and our commit) looks the object up first and adopts it.
  *
  * An op the app refuses fails alone (the run goes on) and is retried on a later run by the retry policy, or
@@ -91,6 +93,7 @@ export async function applyPlan(
   deps: ApplyDeps,
 ): Promise<ApplyResult> {
   const outbox = new OutboxRepository(deps.db);
+  const journal = new AppliedJournal(deps.db, connectionId, deps.clock);
   const linked = new LinkedIds(state);
   const applied: Op[] = [];
   const unsupported: UnsupportedOp[] = [];
@@ -127,10 +130,15 @@ export async function applyPlan(
         case 'applied': {
           const removedGroupAppId = op.kind === 'group.delete' ? state.groups.get(op.externalId)?.appId : undefined;
           const effects = applyOp(state, op, outcome.created);
-          await deps.db.transaction().execute(async (trx) => {
-            await new AppStateRepository(trx).persist(connectionId, effects, now);
-            await new OutboxRepository(trx).finish(entry.id, 'applied', null, now);
-          });
+          if (op.kind === 'invite.send') {
+            // Committed on its own: a crash before this commit sends this one mail again, never a batch of them.
+            await deps.db.transaction().execute(async (trx) => {
+              await new AppStateRepository(trx).persist(connectionId, effects, now);
+              await new OutboxRepository(trx).finish(entry.id, 'applied', null, now);
+            });
+          } else {
+            journal.record(entry.id, effects);
+          }
           linked.update(effects, removedGroupAppId);
           applied.push(op);
           break;
@@ -180,10 +188,18 @@ export async function applyPlan(
   // in the database before each send, and two sends counting at once could both take the last place.
   const mails =
     deps.maxInvitesPerMinute !== undefined ? 1 : Math.max(1, Math.min(writes, deps.invites?.mailer.parallel ?? 1));
-  for (const phase of phasesOf(entries)) {
-    const limit = phase.invites ? mails : writes;
-    const stoppedBy = await runBounded(phase.entries, limit, applyEntry, () => deps.signal?.aborted === true);
-    if (stoppedBy !== null) return result(stoppedBy);
+  try {
+    for (const phase of phasesOf(entries)) {
+      const limit = phase.invites ? mails : writes;
+      const stoppedBy = await runBounded(phase.entries, limit, applyEntry, () => deps.signal?.aborted === true);
+      // What the phase applied is stored before the next phase starts (an invite updates its person's row) and before
+      // the run ends, stopped or not.
+      const unrecorded = await journal.flush();
+      if (stoppedBy !== null || unrecorded !== null) return result(stoppedBy ?? unrecorded);
+    }
+  } finally {
+    // An unexpected error (a bug) still leaves what was applied stored.
+    await journal.flush();
   }
   return result(null);
 }
