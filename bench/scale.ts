@@ -86,11 +86,13 @@ async function benchIdp(idp: ScaleIdp): Promise<string[]> {
       INVITE_FROM: 'Acme IT <it@acme.example>',
       // Info level: the CLI's progress lines (every 5 s) say which kind of op it is applying.
       LOG_LEVEL: 'info',
-      // BENCH_CPU_PROF=<dir>: each CLI child writes a V8 CPU profile there (open in Chrome DevTools).
-      NODE_OPTIONS:
-        process.env['BENCH_CPU_PROF'] === undefined
-          ? USAGE_NODE_OPTIONS
-          : `${USAGE_NODE_OPTIONS} ${cpuProfileNodeOptions(process.env['BENCH_CPU_PROF'])}`,
+      // BENCH_CPU_PROF=<dir>: each CLI child writes a V8 CPU profile there (open in Chrome DevTools);
+      // BENCH_NODE_OPTIONS: more options for the CLI children (e.g. an --import that traces memory).
+      NODE_OPTIONS: [
+        USAGE_NODE_OPTIONS,
+        ...(process.env['BENCH_CPU_PROF'] === undefined ? [] : [cpuProfileNodeOptions(process.env['BENCH_CPU_PROF'])]),
+        ...(process.env['BENCH_NODE_OPTIONS'] === undefined ? [] : [process.env['BENCH_NODE_OPTIONS']]),
+      ].join(' '),
       // Writes in flight at once: set DIRSYNC_APPLY_CONCURRENCY in the bench's environment to compare settings.
       ...(process.env['DIRSYNC_APPLY_CONCURRENCY'] === undefined
         ? {}

@@ -1,5 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { buildInviteMessage } from '../../src/invites/invite-mail.js';
 import { SmtpTestServer } from '../../test/emulators/smtp/smtp-test-server.js';
 
 export interface SmtpInviteFloor {
@@ -8,8 +10,8 @@ export interface SmtpInviteFloor {
 }
 
 /**
- * The mail floor: `count` invite-sized messages sent one after another over one plain SMTP connection (a raw
- * socket: EHLO once, then MAIL FROM, RCPT TO, DATA and the message, each command awaiting its reply) to a fresh
+ * The mail floor: `count` invites (dirsync's own, see `inviteTemplate`) sent one after another over one plain SMTP
+ * connection (a raw socket: EHLO once, then MAIL FROM, RCPT TO, DATA and the message, each command awaiting its reply) to a fresh
  * SMTP test server. Nagle's algorithm is off (TCP_NODELAY), as in dirsync's mailer: with it on, nodemailer's last
  * small write waits for the server's delayed ACK (~40 ms per message), which no floor should include.
  */
@@ -21,13 +23,14 @@ export async function measureSmtpInviteFloor(count: number): Promise<SmtpInviteF
   try {
     await expect(replies, 220);
     await command(socket, replies, 'EHLO floor.invalid', 250);
+    const template = await inviteTemplate();
     const start = performance.now();
     for (let i = 0; i < count; i++) {
       const to = `floor${String(i)}@acme.example`;
       await command(socket, replies, 'MAIL FROM:<it@acme.example>', 250);
       await command(socket, replies, `RCPT TO:<${to}>`, 250);
       await command(socket, replies, 'DATA', 354);
-      await command(socket, replies, `${invite(to, i)}\r\n.`, 250);
+      await command(socket, replies, `${invite(template, to, i)}\r\n.`, 250);
     }
     const ms = performance.now() - start;
     await command(socket, replies, 'QUIT', 221);
@@ -41,20 +44,47 @@ export async function measureSmtpInviteFloor(count: number): Promise<SmtpInviteF
   }
 }
 
-function invite(to: string, i: number): string {
-  const name = `Floor User ${String(i)}`;
-  return [
-    'From: Acme IT <it@acme.example>',
-    `To: ${to}`,
-    'Subject: You have been invited to Acme',
-    `Message-ID: <floor-${String(i)}@acme.example>`,
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    `Hello ${name},`,
-    '',
-    'you have an account at Acme. Sign in at https://app.acme.example/login.',
-  ].join('\r\n');
+const PLACEHOLDER = 'floor-recipient@acme.example';
+
+/**
+ * A real invite as dirsync sends it (the bundled templates, text and HTML, composed by nodemailer) for a
+ * placeholder recipient: the server's work per message (parsing a multipart mail) belongs to the floor, the
+ * client's composing does not, so it is composed once and only the recipient and Message-ID change per mail.
+ */
+async function inviteTemplate(): Promise<string> {
+  const message = buildInviteMessage({
+    connectionId: 'floor',
+    userExternalId: 'floor-user',
+    email: PLACEHOLDER,
+    displayName: 'Floor User',
+    givenName: 'Floor',
+    from: 'Acme IT <it@acme.example>',
+    appName: 'Acme',
+    appLoginUrl: 'https://app.acme.example/login',
+  });
+  const composer = new MailComposer({
+    from: message.from,
+    to: message.to,
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+    messageId: '<floor-message-id@acme.example>',
+    headers: message.headers,
+  });
+  const raw = await new Promise<Buffer>((resolve, reject) => {
+    composer.compile().build((error, built) => {
+      if (error) reject(error);
+      else resolve(built);
+    });
+  });
+  // SMTP dot-stuffing (RFC 5321 §4.5.2): a line that starts with a dot gets another.
+  return raw.toString('utf8').replace(/\r\n\./g, '\r\n..');
+}
+
+function invite(template: string, to: string, i: number): string {
+  return template
+    .replaceAll(PLACEHOLDER, to)
+    .replace('<floor-message-id@acme.example>', `<floor-${String(i)}@acme.example>`);
 }
 
 /** The server's replies, one complete (possibly multi-line) reply per call. */
