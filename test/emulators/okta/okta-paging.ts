@@ -20,6 +20,57 @@ export function pageByCursor<T>(
   return { items: page, nextAfter: rest.length > limit && last !== undefined ? cursorOf(last) : undefined };
 }
 
+/**
+ * `pageByCursor` over a large collection without viewing all of it per page: `sorted` must be in cursor order; the
+ * page starts after `after` (binary search) and only the items up to one past the page are turned into views and
+ * tested. The same page and next cursor as `pageByCursor(all views that match, …)`, in O(log n + page) views.
+ */
+export function pageSortedByCursor<T, V>(
+  sorted: readonly T[],
+  cursorOf: (item: T) => string,
+  after: string | undefined,
+  limit: number,
+  view: (item: T) => V,
+  matches: (view: V) => boolean,
+): OktaPage<V> {
+  let low = 0;
+  if (after !== undefined) {
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const item = sorted[middle];
+      if (item !== undefined && cursorOf(item) <= after) low = middle + 1;
+      else high = middle;
+    }
+  }
+  const items: V[] = [];
+  let last: T | undefined;
+  for (let i = low; i < sorted.length; i++) {
+    const item = sorted[i];
+    if (item === undefined) continue;
+    const itemView = view(item);
+    if (!matches(itemView)) continue;
+    // One match past the page: there is a next page, whose cursor is the page's last item.
+    if (items.length === limit) return { items, nextAfter: last === undefined ? undefined : cursorOf(last) };
+    items.push(itemView);
+    last = item;
+  }
+  return { items, nextAfter: undefined };
+}
+
+/** The values in cursor order: as they are when already so (ids made in creation order), else sorted. */
+export function inCursorOrder<T>(values: Iterable<T>, cursorOf: (item: T) => string): T[] {
+  const items = [...values];
+  for (let i = 1; i < items.length; i++) {
+    const previous = items[i - 1];
+    const item = items[i];
+    if (previous !== undefined && item !== undefined && cursorOf(previous) > cursorOf(item)) {
+      return items.sort((a, b) => (cursorOf(a) < cursorOf(b) ? -1 : 1));
+    }
+  }
+  return items;
+}
+
 /** Parses `limit`; a missing or bad value gives the default, a large one the endpoint's maximum. */
 export function pageLimit(raw: string | null, defaultLimit: number, maxLimit: number): number {
   const parsed = raw === null ? Number.NaN : Number.parseInt(raw, 10);

@@ -1,7 +1,7 @@
 import { oktaErrorBody } from './okta-error-body.js';
 import { compileOktaExpression, OktaExpressionError, type OktaPredicate } from './okta-expression.js';
 import { appGroupJson, appUserJson, groupJson, logEventJson, userJson } from './okta-json-views.js';
-import { linkHeaders, pageByCursor, pageLimit } from './okta-paging.js';
+import { inCursorOrder, linkHeaders, pageByCursor, pageLimit, pageSortedByCursor } from './okta-paging.js';
 import type { OktaStore } from './okta-store.js';
 
 export interface OktaRouteReply {
@@ -131,15 +131,14 @@ function listUsers(store: OktaStore, orgUrl: string, url: URL): OktaRouteReply {
   if (filter === null && search === null && q === null) {
     predicates.push((view) => (view as { status: string }).status !== 'DEPROVISIONED');
   }
-  const views = [...store.users.values()]
-    .sort((a, b) => (a.id < b.id ? -1 : 1))
-    .map((user) => userJson(orgUrl, user))
-    .filter((view) => predicates.every((predicate) => predicate(view)));
-  const page = pageByCursor(
-    views,
-    (view) => String(view['id']),
+  // Only the page's users are viewed and tested: a 100 000-user org is read in 500 pages.
+  const page = pageSortedByCursor(
+    inCursorOrder(store.users.values(), (user) => user.id),
+    (user) => user.id,
     params.get('after') ?? undefined,
     limit(params, 200, 200),
+    (user) => userJson(orgUrl, user),
+    (view) => predicates.every((predicate) => predicate(view)),
   );
   return paged(url, page.nextAfter, page.items);
 }
