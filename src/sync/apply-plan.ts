@@ -18,6 +18,7 @@ import { AppStateRepository } from '../store/app-state-repository.js';
 import type { Database } from '../store/database.js';
 import { OutboxRepository, type OutboxEntry } from '../store/outbox-repository.js';
 import { OpHeldError } from '../targets/op-held-error.js';
+import { RunStoppedError } from '../targets/run-stopped-error.js';
 import type { CreateOptions, CreateResult, Target } from '../targets/target.js';
 import { TargetError } from '../targets/target-error.js';
 import type { Clock } from '../clock.js';
@@ -157,6 +158,10 @@ export async function applyPlan(
         unsupported.push({ op, reason: error.message });
         deps.log.info({ op: op.key, reason: error.message }, 'op not supported by the app: left to a person');
         await outbox.finish(entry.id, 'unsupported', error.message, now.toISOString());
+      } else if (error instanceof RunStoppedError) {
+        // Stopped between two chunks of members on purpose: not a failure; the next run sends the op again.
+        deps.log.info({ op: op.key }, 'stopped in the middle of the op: it stays pending');
+        return error;
       } else {
         const message = error instanceof Error ? error.message : String(error);
         if (stopsRun(error)) {
@@ -357,7 +362,9 @@ async function applyOne(
       if (ids.length === 0) return { status: 'skipped', why: 'none of the users is in the app' };
       const appIds = ids.map((id) => state.users.get(id)?.appId ?? id);
       const changes = op.kind === 'members.add' ? { addMemberIds: appIds } : { removeMemberIds: appIds };
-      return send(() => target.updateGroup(group.appId, changes).then(done));
+      return send(() =>
+        target.updateGroup(group.appId, changes, deps.signal === undefined ? {} : { signal: deps.signal }).then(done),
+      );
     }
     case 'group.delete': {
       const group = state.groups.get(op.externalId);

@@ -28,6 +28,15 @@ export interface GroupChanges {
   readonly removeMemberIds?: readonly string[];
 }
 
+export interface UpdateGroupOptions {
+  /**
+   * The run's stop signal (SIGTERM, a lost lease). Member changes go out in chunks, a thousand of them for a
+   * 100 000-member group: the target stops between two chunks once it is aborted, throwing `RunStoppedError`. The
+   * op stays attempted and the next run sends it again: adding or removing a member twice changes nothing.
+   */
+  readonly signal?: AbortSignal;
+}
+
 export interface CreateResult {
   /** The app's id for the object. */
   readonly appId: string;
@@ -65,7 +74,7 @@ export interface Target {
   createUser(user: UserWrite, options: CreateOptions): Promise<CreateResult>;
   updateUser(appId: string, changes: UserChanges): Promise<void>;
   createGroup(group: GroupWrite, options: CreateOptions): Promise<CreateResult>;
-  updateGroup(appId: string, changes: GroupChanges): Promise<void>;
+  updateGroup(appId: string, changes: GroupChanges, options?: UpdateGroupOptions): Promise<void>;
   deleteGroup(appId: string): Promise<void>;
   /**
    * Why the app cannot perform this op at all (its SCIM dialect has no PATCH, no member removal, …), or null when

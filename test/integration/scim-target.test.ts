@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunStoppedError } from '../../src/targets/run-stopped-error.js';
 import { TargetError } from '../../src/targets/target-error.js';
 import type { UserWrite } from '../../src/targets/target.js';
 import { ScimTarget } from '../../src/targets/scim/scim-target.js';
@@ -225,6 +226,35 @@ describe.each<ScimProviderMode>(['strict', 'limited'])('ScimTarget against a %s 
       await target3.updateGroup(appId, { removeMemberIds: leaving });
       expect(server.countRequests({ method: 'PATCH' })).toBe(2);
       expect(server.group(appId)?.members?.map((member) => member.value)).toEqual(members.slice(4).map((m) => m.id));
+    });
+
+    it('stops between two chunks of members once the run is stopped, and a resent op completes the group', async () => {
+      const members = Array.from({ length: 10 }, (_, i) =>
+        server.seedUser({ userName: `s${i}@example.com`, externalId: `s${i}` }),
+      );
+      const group = server.seedGroup({ displayName: 'Big', externalId: 'grp-big', memberIds: [] });
+      const target3 = makeTarget({ maxMembersPerPatch: 3 });
+      const stop = new AbortController();
+      // SIGTERM arrives while the first chunk is with the app.
+      server.failNext({
+        method: 'PATCH',
+        when: () => {
+          stop.abort();
+          return false;
+        },
+        status: 500,
+      });
+      const ids = members.map((m) => m.id);
+      const error = await target3.updateGroup(group.id, { addMemberIds: ids }, { signal: stop.signal }).then(
+        () => null,
+        (caughtError: unknown) => caughtError,
+      );
+      expect(error).toBeInstanceOf(RunStoppedError);
+      expect(server.countRequests({ method: 'PATCH' })).toBe(1);
+      expect(server.group(group.id)?.members).toHaveLength(3);
+      // The next run sends the whole op again: the first three are added twice, which changes nothing.
+      await target3.updateGroup(group.id, { addMemberIds: ids });
+      expect(server.group(group.id)?.members?.map((member) => member.value)).toEqual(ids);
     });
 
     it('takes a member already removed (a re-run op) as removed, and still removes the others', async () => {

@@ -7,12 +7,14 @@ import type {
   CreateOptions,
   CreateResult,
   GroupChanges,
+  UpdateGroupOptions,
   GroupWrite,
   Target,
   UserChanges,
   UserWrite,
 } from '../target.js';
 import { OpHeldError } from '../op-held-error.js';
+import { throwIfStopped } from '../run-stopped-error.js';
 import { TargetError } from '../target-error.js';
 import { isFormRefused, isNoTarget, isSuccess, refusalOf, scimTypeOf } from './scim-answer.js';
 import { extensionSchemas, splitExtraAttributes } from './scim-extra-attributes.js';
@@ -130,7 +132,8 @@ export class ScimTarget implements Target {
    * them all by PATCH goes as PATCHes of rename and members together; otherwise part by part, each learning from a
    * refused form (see `#write`).
    */
-  async updateGroup(appId: string, changes: GroupChanges): Promise<void> {
+  async updateGroup(appId: string, changes: GroupChanges, options: UpdateGroupOptions = {}): Promise<void> {
+    const { signal } = options;
     const dialect = await this.#dialect.get();
     const add = changes.addMemberIds ?? [];
     const remove = changes.removeMemberIds ?? [];
@@ -142,6 +145,7 @@ export class ScimTarget implements Target {
       dialect.memberRemoveByFilter;
     if (parts > 1 && allPatch) {
       for (const batch of groupPatchBatches(changes, dialect.maxMembersPerRequest)) {
+        throwIfStopped(signal);
         const refused = await this.#patchGroup(appId, batch);
         if (refused !== undefined) throw this.#http.failure(refused, `update group ${appId}`);
       }
@@ -159,14 +163,14 @@ export class ScimTarget implements Target {
       await this.#write('memberAdd', 'members.add', `add members to group ${appId}`, (d) =>
         d.memberAdd === 'put'
           ? this.#put('Groups', appId, (current) => groupForPut(current, { add }))
-          : this.#inChunks(add, d, (chunk) => this.#patchGroup(appId, { ...EMPTY_BATCH, addMemberIds: chunk })),
+          : this.#inChunks(add, d, signal, (chunk) => this.#patchGroup(appId, { ...EMPTY_BATCH, addMemberIds: chunk })),
       );
     }
     if (remove.length > 0) {
       await this.#write('memberRemove', 'members.remove', `remove members from group ${appId}`, (d) =>
         d.memberRemove === 'put'
           ? this.#put('Groups', appId, (current) => groupForPut(current, { remove }))
-          : this.#inChunks(remove, d, (chunk) =>
+          : this.#inChunks(remove, d, signal, (chunk) =>
               d.memberRemoveByFilter
                 ? this.#patchGroup(appId, { ...EMPTY_BATCH, removeMemberIds: chunk })
                 : this.#send('Groups', appId, memberRemovalByValueOperations(chunk)).then(refusalOf),
@@ -363,9 +367,11 @@ export class ScimTarget implements Target {
   async #inChunks(
     ids: readonly string[],
     dialect: ScimDialect,
+    signal: AbortSignal | undefined,
     send: (chunk: readonly string[]) => Promise<ScimHttpResponse | undefined>,
   ): Promise<ScimHttpResponse | undefined> {
     for (let start = 0; start < ids.length; start += dialect.maxMembersPerRequest) {
+      throwIfStopped(signal);
       const refused = await send(ids.slice(start, start + dialect.maxMembersPerRequest));
       if (refused !== undefined) return refused;
     }
