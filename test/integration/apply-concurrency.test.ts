@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { DEFAULT_GUARD_LIMITS } from '../../src/core/planner/guards.js';
-import { DEFAULT_MAX_SOURCE_DROP } from '../../src/core/source-anomaly.js';
 import { runSync } from '../../src/sync/run-sync.js';
 import type { CreateOptions, CreateResult, GroupChanges, GroupWrite, UserWrite } from '../../src/targets/target.js';
 import { TargetError } from '../../src/targets/target-error.js';
@@ -11,6 +9,7 @@ import { MemoryAppTarget } from '../support/memory-app-target.js';
 import { MemoryConnector } from '../support/memory-connector.js';
 import { silentLog } from '../support/silent-log.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
+import { SYNC_DEFAULTS } from '../support/sync-request.js';
 
 type Call = { readonly what: 'user.create' | 'group.create' | 'group.update'; readonly start: number; end?: number };
 
@@ -110,13 +109,7 @@ describe.each(DIALECTS)('applying a plan several ops at a time (%s)', (dialect) 
     runSync(
       {
         connectionId,
-        trigger: 'cli',
-        full: false,
-        dryRun: false,
-        allowMassDeactivation: false,
-        guards: DEFAULT_GUARD_LIMITS,
-        maxSourceDrop: DEFAULT_MAX_SOURCE_DROP,
-        fullReadIntervalMs: null,
+        ...SYNC_DEFAULTS,
         applyConcurrency,
         ...(mail?.maxInvitesPerMinute === undefined ? {} : { maxInvitesPerMinute: mail.maxInvitesPerMinute }),
       },

@@ -1,8 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { DEFAULT_GUARD_LIMITS } from '../../src/core/planner/guards.js';
-import { DEFAULT_MAX_SOURCE_DROP } from '../../src/core/source-anomaly.js';
 import { createDb } from '../../src/store/create-db.js';
 import { DatabaseError } from '../../src/store/database-error.js';
 import type { Database } from '../../src/store/database.js';
@@ -15,6 +13,7 @@ import { MemoryConnector } from '../support/memory-connector.js';
 import { silentLog } from '../support/silent-log.js';
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from '../support/test-databases.js';
 import { JOURNAL_MAX_OPS } from '../../src/sync/applied-journal.js';
+import { SYNC_DEFAULTS } from '../support/sync-request.js';
 
 const PEOPLE = 300;
 
@@ -67,13 +66,7 @@ describe('a full SQLite disk fails the run with one message naming SQLITE_FULL',
     syncConnection(
       {
         connectionId: 'acme',
-        trigger: 'cli',
-        full: false,
-        dryRun: false,
-        allowMassDeactivation: false,
-        guards: DEFAULT_GUARD_LIMITS,
-        maxSourceDrop: DEFAULT_MAX_SOURCE_DROP,
-        fullReadIntervalMs: null,
+        ...SYNC_DEFAULTS,
         owner: 'database-faults test',
         leaseMs: 60_000,
       },

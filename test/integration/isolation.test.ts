@@ -3,14 +3,13 @@ import type { DirectoryConnector, ReadRequest, ReadResult } from '../../connecto
 import { systemClock } from '../../src/clock.js';
 import type { DirectoryChange, DirectoryPage } from '../../src/core/model/directory-change.js';
 import type { DirectoryUser } from '../../src/core/model/directory-user.js';
-import { DEFAULT_GUARD_LIMITS } from '../../src/core/planner/guards.js';
-import { DEFAULT_MAX_SOURCE_DROP } from '../../src/core/source-anomaly.js';
 import { IsolatedObjectRepository } from '../../src/store/isolated-object-repository.js';
 import { MirrorRepository } from '../../src/store/mirror-repository.js';
 import { runSync, type SyncRequest } from '../../src/sync/run-sync.js';
 import { MemoryAppTarget } from '../support/memory-app-target.js';
 import { silentLog } from '../support/silent-log.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
+import { SYNC_DEFAULTS } from '../support/sync-request.js';
 
 /** A connector that answers each read with the changes a test scripted for it, full or incremental. */
 class ScriptedConnector implements DirectoryConnector {
@@ -78,13 +77,7 @@ describe.each(DIALECTS)('isolation of bad IdP objects on %s', (dialect) => {
     return runSync(
       {
         connectionId,
-        trigger: 'cli',
-        full: false,
-        dryRun: false,
-        allowMassDeactivation: false,
-        guards: DEFAULT_GUARD_LIMITS,
-        maxSourceDrop: DEFAULT_MAX_SOURCE_DROP,
-        fullReadIntervalMs: null,
+        ...SYNC_DEFAULTS,
         ...options,
       },
       { db: database.db, connector, target: app, invites: null, clock: systemClock, log: silentLog },

@@ -5,8 +5,6 @@ import { ConnectorError } from '../../connectors/connector-error.js';
 import { OktaConnector } from '../../connectors/okta/okta-connector.js';
 import { parseOktaConfig } from '../../connectors/okta/okta-config.js';
 import { systemClock } from '../../src/clock.js';
-import { DEFAULT_GUARD_LIMITS } from '../../src/core/planner/guards.js';
-import { DEFAULT_MAX_SOURCE_DROP } from '../../src/core/source-anomaly.js';
 import { MemoryMailer } from '../../src/invites/memory-mailer.js';
 import { runSync } from '../../src/sync/run-sync.js';
 import { OktaCaTrustingRequestExecutor } from '../emulators/okta/okta-ca-trusting-request-executor.js';
@@ -15,6 +13,7 @@ import { MemoryAppTarget } from '../support/memory-app-target.js';
 import { silentLog } from '../support/silent-log.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
 import { RecordingServer } from './outbound-support/recording-server.js';
+import { SYNC_DEFAULTS } from '../support/sync-request.js';
 
 // DESIGN "Safety → Outbound requests": the Okta token goes only to the org's origin (scheme, host AND port). The
 // other origin is a second HTTPS server on another loopback port whose certificate the client trusts, so a leak
@@ -178,13 +177,7 @@ describe.each(DIALECTS)('a forged Okta next link during a sync on %s', (dialect)
       runSync(
         {
           connectionId: `okta-${dialect}`,
-          trigger: 'cli',
-          full: false,
-          dryRun: false,
-          allowMassDeactivation: false,
-          guards: DEFAULT_GUARD_LIMITS,
-          maxSourceDrop: DEFAULT_MAX_SOURCE_DROP,
-          fullReadIntervalMs: null,
+          ...SYNC_DEFAULTS,
         },
         {
           db: database.db,

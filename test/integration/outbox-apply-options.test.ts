@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { DEFAULT_GUARD_LIMITS } from '../../src/core/planner/guards.js';
-import { DEFAULT_MAX_SOURCE_DROP } from '../../src/core/source-anomaly.js';
 import { runSync } from '../../src/sync/run-sync.js';
 import type { CreateOptions, CreateResult, UserWrite } from '../../src/targets/target.js';
 import { MemoryAppTarget } from '../support/memory-app-target.js';
 import { MemoryConnector } from '../support/memory-connector.js';
 import { silentLog } from '../support/silent-log.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
+import { SYNC_DEFAULTS } from '../support/sync-request.js';
 
 /** The memory app, keeping the options each create was given (what a target sees of dirsync's knowledge). */
 class OptionsRecordingTarget extends MemoryAppTarget {
@@ -40,13 +39,7 @@ describe.each(DIALECTS)('what applyPlan tells the target on %s', (dialect) => {
       runSync(
         {
           connectionId: 'options',
-          trigger: 'cli',
-          full: false,
-          dryRun: false,
-          allowMassDeactivation: false,
-          guards: DEFAULT_GUARD_LIMITS,
-          maxSourceDrop: DEFAULT_MAX_SOURCE_DROP,
-          fullReadIntervalMs: null,
+          ...SYNC_DEFAULTS,
         },
         { db: database.db, connector, target, invites: null, clock: systemClock, log: silentLog },
       );

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/clock.js';
-import { DEFAULT_GUARD_LIMITS } from '../../src/core/planner/guards.js';
-import { DEFAULT_MAX_SOURCE_DROP } from '../../src/core/source-anomaly.js';
 import { opAttentionLines } from '../../src/cli/op-attention-lines.js';
 import { OutboxRepository } from '../../src/store/outbox-repository.js';
 import { runSync } from '../../src/sync/run-sync.js';
@@ -12,6 +10,7 @@ import { ScimTestServer } from '../emulators/scim/scim-test-server.js';
 import { MemoryConnector } from '../support/memory-connector.js';
 import { silentLog } from '../support/silent-log.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
+import { SYNC_DEFAULTS } from '../support/sync-request.js';
 
 // The life of an op (DESIGN "Safety": failures per op, unsupported ops; "Semantics": held recycled identities),
 // through runSync with the real SCIM target against the emulator, on each database, on a clock the test moves.
@@ -61,13 +60,7 @@ describe.each(DIALECTS)('an op’s life on %s', (dialect) => {
     runSync(
       {
         connectionId,
-        trigger: 'cli',
-        full: false,
-        dryRun: false,
-        allowMassDeactivation: false,
-        guards: DEFAULT_GUARD_LIMITS,
-        maxSourceDrop: DEFAULT_MAX_SOURCE_DROP,
-        fullReadIntervalMs: null,
+        ...SYNC_DEFAULTS,
         maxOpAttempts,
       },
       { db: database.db, connector, target, invites: null, clock, log: silentLog },

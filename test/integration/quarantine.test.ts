@@ -4,9 +4,7 @@ import type { DirectoryConnector, ReadRequest, ReadResult } from '../../connecto
 import { parseOktaConfig } from '../../connectors/okta/okta-config.js';
 import { OktaConnector } from '../../connectors/okta/okta-connector.js';
 import type { DirectoryPage } from '../../src/core/model/directory-change.js';
-import { DEFAULT_GUARD_LIMITS } from '../../src/core/planner/guards.js';
 import { isQuarantined, NOT_QUARANTINED, type QuarantineState } from '../../src/core/quarantine.js';
-import { DEFAULT_MAX_SOURCE_DROP } from '../../src/core/source-anomaly.js';
 import { ConnectionRepository } from '../../src/store/connection-repository.js';
 import { syncConnection, type ConnectionRunRequest } from '../../src/sync/sync-connection.js';
 import type { CreateOptions, CreateResult, UserWrite } from '../../src/targets/target.js';
@@ -17,6 +15,7 @@ import { MemoryAppTarget } from '../support/memory-app-target.js';
 import { MemoryConnector } from '../support/memory-connector.js';
 import { silentLog } from '../support/silent-log.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
+import { SYNC_DEFAULTS } from '../support/sync-request.js';
 
 const HOUR = 3_600_000;
 const API_TOKEN = 'quarantine-okta-token';
@@ -82,13 +81,7 @@ describe.each(DIALECTS)('quarantine on %s', (dialect) => {
     syncConnection(
       {
         connectionId,
-        trigger: 'cli',
-        full: false,
-        dryRun: false,
-        allowMassDeactivation: false,
-        guards: DEFAULT_GUARD_LIMITS,
-        maxSourceDrop: DEFAULT_MAX_SOURCE_DROP,
-        fullReadIntervalMs: null,
+        ...SYNC_DEFAULTS,
         owner: 'quarantine test',
         leaseMs: 60_000,
         ...overrides,

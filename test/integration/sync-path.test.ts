@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { DEFAULT_GUARD_LIMITS } from '../../src/core/planner/guards.js';
-import { DEFAULT_MAX_SOURCE_DROP } from '../../src/core/source-anomaly.js';
 import { runSync, type SyncRequest } from '../../src/sync/run-sync.js';
 import { TargetError } from '../../src/targets/target-error.js';
 import { MemoryAppTarget } from '../support/memory-app-target.js';
@@ -9,6 +7,7 @@ import { MemoryConnector } from '../support/memory-connector.js';
 import { MemoryMailer } from '../../src/invites/memory-mailer.js';
 import { silentLog } from '../support/silent-log.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
+import { SYNC_DEFAULTS } from '../support/sync-request.js';
 
 // The whole path (pull → mirror → plan → outbox → apply) against each real database, with test
 // implementations of the connector, target and mailer ports.
@@ -42,13 +41,7 @@ describe.each(DIALECTS)('sync path on %s', (dialect) => {
     runSync(
       {
         connectionId,
-        trigger: 'cli',
-        full: false,
-        dryRun: false,
-        allowMassDeactivation: false,
-        guards: DEFAULT_GUARD_LIMITS,
-        maxSourceDrop: DEFAULT_MAX_SOURCE_DROP,
-        fullReadIntervalMs: null,
+        ...SYNC_DEFAULTS,
         ...overrides,
       },
       {
