@@ -1,18 +1,20 @@
 import { redirectLocation } from '../core/redirect-location.js';
 import { TargetError } from '../targets/target-error.js';
 import { resolveScimTargetConfig } from '../targets/scim/scim-target-config.js';
-import type { ScimFetch } from '../targets/scim/scim-target-config.js';
 import { scimErrorSchema, scimListResponseSchema, serviceProviderConfigSchema } from '../targets/scim/scim-schemas.js';
 import { parseJson } from '../targets/scim/scim-http.js';
 import { formatDuration } from './check-deadline.js';
 import { failed, passed } from './check-result.js';
 import type { CheckResult } from './check-result.js';
 
+/** The slice of `fetch` the check uses. */
+export type ScimCheckFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
 export interface ScimCheckOptions {
   /** Per request; default 15 s. */
   readonly timeoutMs?: number;
   /** Default the global `fetch`. */
-  readonly fetch?: ScimFetch;
+  readonly fetch?: ScimCheckFetch;
 }
 
 const SPC = 'scim ServiceProviderConfig';

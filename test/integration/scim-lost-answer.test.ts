@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { CreateResult, GroupWrite, UserWrite } from '../../src/targets/target.js';
 import { TargetError } from '../../src/targets/target-error.js';
 import { ScimTarget } from '../../src/targets/scim/scim-target.js';
-import type { ScimFetch, ScimTargetConfig } from '../../src/targets/scim/scim-target-config.js';
+import type { ScimTargetConfig } from '../../src/targets/scim/scim-target-config.js';
 import type { ScimFault } from '../emulators/scim/scim-fault-injector.js';
 import type { ScimProviderMode } from '../emulators/scim/scim-routes.js';
 import { ScimTestServer } from '../emulators/scim/scim-test-server.js';
@@ -157,28 +157,6 @@ function trail(): string[] {
     );
 }
 
-/** A fetch that lets the first POST to `path` reach the app, then never delivers its answer (the client times out). */
-function answerLostInTimeout(path: string): ScimFetch {
-  let lost = false;
-  return async (input, init) => {
-    const request = input instanceof Request ? input : new Request(input, init);
-    const response = await globalThis.fetch(input, init);
-    if (lost || request.method !== 'POST' || !new URL(request.url).pathname.endsWith(path)) return response;
-    lost = true;
-    await response.body?.cancel();
-    // Settles only when ky gives up on the attempt, so nothing is left pending after the test.
-    return new Promise<Response>((_, reject) => {
-      request.signal.addEventListener(
-        'abort',
-        () => {
-          reject(new Error('aborted'));
-        },
-        { once: true },
-      );
-    });
-  };
-}
-
 async function caught(promise: Promise<unknown>): Promise<TargetError> {
   const error: unknown = await promise.then(
     () => undefined,
@@ -282,13 +260,14 @@ describe('ScimTarget', () => {
       });
 
       it('applies the POST but its answer never comes (timeout): looks it up, no second POST', async () => {
-        const target = makeTarget({ timeoutMs: 2_000, fetch: answerLostInTimeout(kind.path) });
-        const result = await kind.create(target);
+        server.failNext({ method: 'POST', path: kind.path, status: 'hang', afterApply: true });
+        const result = await kind.create(makeTarget({ timeoutMs: 1_000 }));
         const resources = kind.resources(server);
         expect(resources).toHaveLength(1);
         expect(result).toEqual({ appId: resources[0]?.id, adopted: false });
-        // The server answered that POST 201, but the target never read it.
+        // The server made it and never answered: one POST, then the lookup found it.
         expect(server.countRequests({ method: 'POST', path: kind.path })).toBe(1);
+        expect(server.countRequests({ method: 'POST', path: kind.path, status: 'hang' })).toBe(1);
       });
 
       it('sends a POST refused with 429 again without a lookup: the app did not act on it', async () => {

@@ -5,6 +5,7 @@ import { TargetError } from '../../src/targets/target-error.js';
 import type { UserWrite } from '../../src/targets/target.js';
 import { ScimTarget } from '../../src/targets/scim/scim-target.js';
 import type { ScimRequestEvent, ScimTargetConfig } from '../../src/targets/scim/scim-target-config.js';
+import type { ScimWireResponse } from '../../src/targets/scim/scim-wire.js';
 import { ScimTestServer } from '../emulators/scim/scim-test-server.js';
 import type { ScimProviderMode } from '../emulators/scim/scim-routes.js';
 
@@ -393,6 +394,21 @@ describe('ScimTarget, provider-independent behaviour', () => {
     expect(server.users()).toHaveLength(1);
   });
 
+  it('gives up on an app that never answers after its timeout and the retries, saying so', async () => {
+    server.failNext({ method: 'PATCH', status: 'hang', times: 4 });
+    const user = server.seedUser({ userName: 'ada@example.com' });
+    const error = await caught(makeTarget({ timeoutMs: 300 }).updateUser(user.id, { active: false }));
+    expect(error.kind).toBe('unavailable');
+    expect(error.message).toMatch(/did not answer PATCH \/Users\/\S+ within 300 ms, 3 retries included/);
+    expect(server.countRequests({ method: 'PATCH', status: 'hang' })).toBe(4);
+    expect(events.filter((event) => event.method === 'PATCH').map((event) => event.status)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
   it('is unavailable when nothing listens at the base URL', async () => {
     const target = makeTarget();
     await server.stop();
@@ -422,10 +438,14 @@ describe('ScimTarget, provider-independent behaviour', () => {
 
   it('reports a success body that is not a SCIM resource as bad_response', async () => {
     const target = makeTarget({
-      fetch: async (input, init) => {
-        const response = await fetch(input, init);
+      wrapSend: (send) => async (request) => {
+        const response = await send(request);
         if (response.status !== 201) return response;
-        return new Response('<html>created</html>', { status: 201, headers: { 'content-type': 'text/html' } });
+        return {
+          status: 201,
+          header: (name) => (name === 'content-type' ? 'text/html' : undefined),
+          text: '<html>created</html>',
+        };
       },
     });
     const error = await caught(target.createUser(person(), { resumed: false }));
@@ -434,10 +454,10 @@ describe('ScimTarget, provider-independent behaviour', () => {
 
   it('an adoption on an app without PATCH is `unsupported` (never a run-stopping error on every run)', async () => {
     const target = makeTarget({
-      fetch: async (input, init) => {
-        const response = await fetch(input, init);
-        if (!String(input instanceof Request ? input.url : input).endsWith('/ServiceProviderConfig')) return response;
-        return Response.json({ patch: { supported: false }, filter: { supported: true, maxResults: 20 } });
+      wrapSend: (send) => async (request) => {
+        const response = await send(request);
+        if (!request.url.pathname.endsWith('/ServiceProviderConfig')) return response;
+        return jsonAnswer({ patch: { supported: false }, filter: { supported: true, maxResults: 20 } });
       },
     });
     const existing = server.seedUser({ userName: 'ada@example.com' });
@@ -450,10 +470,10 @@ describe('ScimTarget, provider-independent behaviour', () => {
 
   it('reads /ServiceProviderConfig once, and answers `unsupported` (work for a person) when it says PATCH is unsupported', async () => {
     const target = makeTarget({
-      fetch: async (input, init) => {
-        const response = await fetch(input, init);
-        if (!String(input instanceof Request ? input.url : input).endsWith('/ServiceProviderConfig')) return response;
-        return Response.json({ patch: { supported: false }, filter: { supported: true, maxResults: 20 } });
+      wrapSend: (send) => async (request) => {
+        const response = await send(request);
+        if (!request.url.pathname.endsWith('/ServiceProviderConfig')) return response;
+        return jsonAnswer({ patch: { supported: false }, filter: { supported: true, maxResults: 20 } });
       },
     });
     const error = await caught(target.updateUser('any', { active: false }));
@@ -469,10 +489,10 @@ describe('ScimTarget, provider-independent behaviour', () => {
     for (let i = 0; i < 60; i++) server.seedUser({ userName: `someone${i}@example.com` });
     const existing = server.seedUser({ userName: 'ada@example.com' });
     const target = makeTarget({
-      fetch: (input, init) => {
-        const url = new URL(input instanceof Request ? input.url : String(input));
+      wrapSend: (send) => (request) => {
+        const url = new URL(request.url);
         url.searchParams.delete('filter');
-        return fetch(input instanceof Request ? new Request(url, input) : url, init);
+        return send({ ...request, url });
       },
     });
     expect(await target.createUser(person(), { resumed: false })).toEqual({ appId: existing.id, adopted: true });
@@ -505,3 +525,12 @@ describe('ScimTarget, provider-independent behaviour', () => {
     expect(JSON.stringify(events)).not.toContain(TOKEN);
   });
 });
+
+/** A 200 answer with `body` as JSON, as a wrapped sender returns it. */
+function jsonAnswer(body: unknown): ScimWireResponse {
+  return {
+    status: 200,
+    header: (name) => (name === 'content-type' ? 'application/json' : undefined),
+    text: JSON.stringify(body),
+  };
+}

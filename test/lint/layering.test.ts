@@ -147,7 +147,7 @@ const allowed: [string, string][] = [
     ].join('\n'),
   ],
   ['src/store/tables/x.ts', "import '../database.js';\nimport '../../core/model/directory-user.js';\nimport 'pg';"],
-  ['src/targets/scim/x.ts', "import '../target.js';\nimport '../jsonl/jsonl-record.js';\nimport 'ky';"],
+  ['src/targets/scim/x.ts', "import '../target.js';\nimport '../jsonl/jsonl-record.js';\nimport 'undici';"],
   ['src/invites/x.ts', "import './mailer.js';\nimport '../core/model/directory-user.js';\nimport 'nodemailer';"],
   ['migrations/x.ts', "import 'kysely';"],
   // tests and benches are outside the layering

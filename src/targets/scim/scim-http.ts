@@ -1,11 +1,16 @@
-import ky, { isHTTPError, isTimeoutError } from 'ky';
-import type { Options } from 'ky';
 import type { z } from 'zod';
 import { redirectLocation } from '../../core/redirect-location.js';
 import { TargetError } from '../target-error.js';
 import { scimErrorSchema } from './scim-schemas.js';
-import type { ResolvedScimTargetConfig, ScimFetch } from './scim-target-config.js';
-import { isUnknownOutcome } from './unknown-outcome.js';
+import type { ResolvedScimTargetConfig } from './scim-target-config.js';
+import type { ScimSend, ScimWireResponse } from './scim-wire.js';
+import { isAnswerTimeout, isUnknownOutcome, wireErrorCode } from './unknown-outcome.js';
+
+/** An attempt that got no answer: the transport failure's code and message. */
+interface NoAnswer {
+  readonly code: string;
+  readonly reason: string;
+}
 
 export type ScimMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -30,17 +35,20 @@ export interface ScimRequestOptions {
 }
 
 /**
- * SCIM over HTTP with ky: bearer auth, SCIM media types, retries of 429/5xx/timeouts/connection errors with
+ * SCIM over HTTP (undici): bearer auth, SCIM media types, retries of 429/5xx/timeouts/dropped connections with
  * jittered exponential backoff honouring `Retry-After`, and every failure turned into a `TargetError` whose
  * message names what to do and never holds the token.
  */
 export class ScimHttp {
   readonly #config: ResolvedScimTargetConfig;
-  readonly #fetch: ScimFetch;
+  readonly #send: ScimSend;
+  /** The base path without its trailing slash, to report paths under it. */
+  readonly #basePath: string;
 
   constructor(config: ResolvedScimTargetConfig) {
     this.#config = config;
-    this.#fetch = this.#timedFetch.bind(this);
+    this.#send = config.send;
+    this.#basePath = config.baseUrl.pathname.replace(/\/+$/, '');
   }
 
   get displayUrl(): string {
@@ -48,33 +56,71 @@ export class ScimHttp {
   }
 
   async request(method: ScimMethod, path: string, options: ScimRequestOptions = {}): Promise<ScimHttpResponse> {
-    let response: Response;
-    let text: string;
-    try {
-      response = await ky(path, this.#kyOptions(method, options));
-      text = await response.text();
-    } catch (error) {
-      throw await this.#unavailable(error, method, path);
+    const wire = this.#wireRequest(method, path, options);
+    const { retry } = this.#config;
+    // The retry loop is ours rather than a library's: before a create is sent again, `findLanded` must look for
+    // what the lost attempt made, and no retry library has that step (ky's beforeRetry did, over fetch).
+    for (let retries = 0; ; retries++) {
+      const attempt = await this.#attempt(wire);
+      if ('status' in attempt && !isRetryableStatus(attempt.status)) return this.#judge(method, path, attempt);
+      const retryAfter = 'status' in attempt ? retryAfterMs(attempt.header('retry-after') ?? null) : undefined;
+      if (retries >= retry.limit || (retryAfter ?? 0) > retry.maxRetryAfterMs) {
+        throw this.#unavailable(attempt, retryAfter, method, path);
+      }
+      await this.#config.sleep(retryAfter ?? this.#backoffMs(retries + 1));
+      // DESIGN, Safety: a create whose outcome is unknown is looked up before it is sent again.
+      if (options.findLanded !== undefined && isUnknownOutcome(attempt)) {
+        const landed = await options.findLanded();
+        if (landed !== undefined) return { status: 200, body: landed, text: JSON.stringify(landed) };
+      }
     }
+  }
+
+  /** One attempt: the answer, or the code of the transport failure; anything else (a defect) is thrown. */
+  async #attempt(wire: Parameters<ScimSend>[0]): Promise<ScimWireResponse | NoAnswer> {
+    const started = performance.now();
+    const path = wire.url.pathname.slice(this.#basePath.length);
+    const report = (status: number | undefined): void => {
+      try {
+        this.#config.onRequest?.({ method: wire.method, path, status, durationMs: performance.now() - started });
+      } catch {
+        // A failing counter must not fail the sync.
+      }
+    };
+    try {
+      const response = await this.#send(wire);
+      report(response.status);
+      return response;
+    } catch (error) {
+      report(undefined);
+      const code = wireErrorCode(error);
+      if (code === undefined) throw error;
+      return { code, reason: error instanceof Error ? error.message : code };
+    }
+  }
+
+  #judge(method: ScimMethod, path: string, response: ScimWireResponse): ScimHttpResponse {
+    const { status, text } = response;
     const body = parseJson(text);
-    if (response.status >= 300 && response.status < 400) {
-      // Sent with `redirect: 'manual'`: a redirect would re-send the token and the person's data to its Location.
-      const where = redirectLocation(response.headers.get('location'), response.url || this.#config.displayUrl);
+    if (status >= 300 && status < 400) {
+      // No redirect is followed: it would re-send the token and the person's data to its Location.
+      const url = `${this.#config.displayUrl}/${path}`;
+      const where = redirectLocation(response.header('location') ?? null, url);
       throw new TargetError(
         'config',
-        `${this.displayUrl} answered ${method} /${path} with HTTP ${response.status}, a redirect to ${where}; dirsync follows no redirects: set APP_SCIM_URL to the final URL`,
-        { status: response.status, detail: `redirect to ${where}` },
+        `${this.displayUrl} answered ${method} /${path} with HTTP ${status}, a redirect to ${where}; dirsync follows no redirects: set APP_SCIM_URL to the final URL`,
+        { status, detail: `redirect to ${where}` },
       );
     }
-    if (response.status === 401 || response.status === 403) {
-      const hint = response.status === 403 ? 'give it the right to manage users and groups' : 'issue a new one';
+    if (status === 401 || status === 403) {
+      const hint = status === 403 ? 'give it the right to manage users and groups' : 'issue a new one';
       throw new TargetError(
         'auth',
-        `APP_SCIM_TOKEN is rejected by ${this.displayUrl}: ${this.#detail(body, text)} (HTTP ${response.status}); ${hint} in the app and set APP_SCIM_TOKEN`,
-        { status: response.status, detail: this.#detail(body, text) },
+        `APP_SCIM_TOKEN is rejected by ${this.displayUrl}: ${this.#detail(body, text)} (HTTP ${status}); ${hint} in the app and set APP_SCIM_TOKEN`,
+        { status, detail: this.#detail(body, text) },
       );
     }
-    return { status: response.status, body, text };
+    return { status, body, text };
   }
 
   /** Parses a body dirsync needs; a body that does not fit is a `bad_response`. */
@@ -125,7 +171,7 @@ export class ScimHttp {
     return text.split(this.#config.token).join('[redacted]');
   }
 
-  #kyOptions(method: ScimMethod, options: ScimRequestOptions): Options {
+  #wireRequest(method: ScimMethod, path: string, options: ScimRequestOptions): Parameters<ScimSend>[0] {
     const config = this.#config;
     const headers: Record<string, string> = {
       authorization: `Bearer ${config.token}`,
@@ -133,70 +179,35 @@ export class ScimHttp {
       'user-agent': config.userAgent,
     };
     if (options.json !== undefined) headers['content-type'] = 'application/scim+json';
+    // Spaces as %20, not "+": not every SCIM server decodes "+" in a filter as a space.
+    const query = options.query === undefined ? '' : `?${encodeQuery(options.query)}`;
     return {
       method,
-      prefixUrl: `${config.displayUrl}/`,
+      url: new URL(`${config.displayUrl}/${path}${query}`),
       headers,
-      ...(options.json === undefined ? {} : { json: options.json }),
-      // Spaces as %20, not "+": not every SCIM server decodes "+" in a filter as a space.
-      ...(options.query === undefined ? {} : { searchParams: encodeQuery(options.query) }),
-      timeout: config.timeoutMs,
-      // DESIGN "Safety → Outbound requests": the token and the data go to APP_SCIM_URL's server only.
-      redirect: 'manual',
-      fetch: this.#fetch,
-      // Only the answers worth retrying are thrown (and so retried by ky); the rest are judged by the caller.
-      throwHttpErrors: isRetryableStatus,
-      retry: {
-        limit: config.retry.limit,
-        // POST and PATCH too: a create is sent again only after `findLanded` found nothing; `replace` and `add`
-        // land the same state twice; a repeated member `remove` meets noTarget, which ScimTarget takes as done.
-        methods: ['get', 'post', 'put', 'patch', 'delete'],
-        statusCodes: [429, 500, 502, 503, 504],
-        retryOnTimeout: true,
-        // ky's own wait is zeroed: the real wait happens in beforeRetry, through the injectable sleep.
-        delay: () => 0,
-        shouldRetry: ({ error }) => this.#shouldRetry(error),
-      },
-      hooks: {
-        beforeRetry: [
-          async ({ error, retryCount }) => {
-            if (isHTTPError(error)) await error.response.body?.cancel();
-            await config.sleep(this.#waitMs(error, retryCount));
-            // DESIGN, Safety: a create whose outcome is unknown is looked up before it is sent again.
-            if (options.findLanded === undefined || !isUnknownOutcome(error)) return undefined;
-            const landed = await options.findLanded();
-            return landed === undefined ? undefined : Response.json(landed);
-          },
-        ],
-      },
+      body: options.json === undefined ? undefined : JSON.stringify(options.json),
+      timeoutMs: config.timeoutMs,
     };
   }
 
-  #shouldRetry(error: Error): boolean {
-    if (isHTTPError(error)) {
-      const after = retryAfterMs(error.response.headers.get('retry-after'));
-      return isRetryableStatus(error.response.status) && (after ?? 0) <= this.#config.retry.maxRetryAfterMs;
-    }
-    return isTimeoutError(error) || error instanceof TypeError;
-  }
-
-  #waitMs(error: Error, retryCount: number): number {
-    const after = isHTTPError(error) ? retryAfterMs(error.response.headers.get('retry-after')) : undefined;
-    if (after !== undefined) return after;
+  #backoffMs(retry: number): number {
     const { baseDelayMs, maxDelayMs } = this.#config.retry;
-    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (retryCount - 1));
+    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (retry - 1));
     // "Equal jitter": at least half the step, so that clients spread out yet still back off.
     return ceiling / 2 + (this.#config.random() * ceiling) / 2;
   }
 
-  async #unavailable(error: unknown, method: ScimMethod, path: string): Promise<TargetError> {
+  #unavailable(
+    attempt: ScimWireResponse | NoAnswer,
+    retryAfter: number | undefined,
+    method: ScimMethod,
+    path: string,
+  ): TargetError {
     const what = `${method} /${path}`;
     const again = 'the op stays pending; try again later';
-    if (isHTTPError(error)) {
-      const status = error.response.status;
-      const text = await error.response.text().catch(() => '');
+    if ('status' in attempt) {
+      const { status, text } = attempt;
       const detail = this.#detail(parseJson(text), text);
-      const retryAfter = retryAfterMs(error.response.headers.get('retry-after'));
       const why =
         retryAfter !== undefined && retryAfter > this.#config.retry.maxRetryAfterMs
           ? `asks to wait ${Math.ceil(retryAfter / 1000)} s`
@@ -204,54 +215,19 @@ export class ScimHttp {
       return new TargetError(
         'unavailable',
         `${this.displayUrl} answered ${what} with HTTP ${status} (${detail}), ${why}; ${again}`,
-        {
-          status,
-          detail,
-          ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
-        },
+        { status, detail, ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) },
       );
     }
-    if (isTimeoutError(error)) {
+    if (isAnswerTimeout(attempt.code)) {
       return new TargetError(
         'unavailable',
         `${this.displayUrl} did not answer ${what} within ${this.#config.timeoutMs} ms, ${this.#config.retry.limit} retries included; ${again}`,
       );
     }
-    if (error instanceof TypeError) {
-      // fetch's TypeError carries the socket error (ECONNREFUSED, ENOTFOUND…) as its cause; no request, no headers.
-      const cause: unknown = error.cause;
-      const reason = cause instanceof Error ? cause.message : error.message;
-      return new TargetError(
-        'unavailable',
-        `Cannot reach ${this.displayUrl} (${what}): ${this.#redact(reason)}; ${again}`,
-        {
-          cause,
-        },
-      );
-    }
-    throw error;
-  }
-
-  async #timedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-    const started = performance.now();
-    const url = new URL(input instanceof Request ? input.url : input);
-    const method = input instanceof Request ? input.method : (init?.method ?? 'GET');
-    const path = url.pathname.slice(this.#config.baseUrl.pathname.replace(/\/+$/, '').length);
-    const report = (status: number | undefined): void => {
-      try {
-        this.#config.onRequest?.({ method, path, status, durationMs: performance.now() - started });
-      } catch {
-        // A failing counter must not fail the sync.
-      }
-    };
-    try {
-      const response = await this.#config.fetch(input, init);
-      report(response.status);
-      return response;
-    } catch (error) {
-      report(undefined);
-      throw error;
-    }
+    return new TargetError(
+      'unavailable',
+      `Cannot reach ${this.displayUrl} (${what}): ${this.#redact(attempt.reason)} (${attempt.code}); ${again}`,
+    );
   }
 }
 

@@ -1,5 +1,7 @@
 import { TargetError } from '../target-error.js';
 import type { ScimDialectSetting } from './scim-dialect.js';
+import { sendOverUndici } from './scim-wire.js';
+import type { ScimSend } from './scim-wire.js';
 
 /** How failed requests (429, 5xx, timeouts, connection errors) are retried. */
 export interface ScimRetryOptions {
@@ -26,9 +28,6 @@ export interface ScimRequestEvent {
   readonly durationMs: number;
 }
 
-/** The slice of `fetch` the target uses; tests may wrap the real one. */
-export type ScimFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
-
 export interface ScimTargetConfig {
   /** `APP_SCIM_URL`: the SCIM base URL, e.g. `https://app.example.com/scim/v2`. */
   readonly baseUrl: string;
@@ -48,7 +47,8 @@ export interface ScimTargetConfig {
   readonly sleep?: (ms: number) => Promise<void>;
   /** A number in [0, 1) for the jitter. */
   readonly random?: () => number;
-  readonly fetch?: ScimFetch;
+  /** Wraps the sender of every attempt; tests use it to change what the app seems to answer. */
+  readonly wrapSend?: (send: ScimSend) => ScimSend;
 }
 
 export interface ResolvedScimTargetConfig {
@@ -64,7 +64,7 @@ export interface ResolvedScimTargetConfig {
   readonly onRequest: ((event: ScimRequestEvent) => void) | undefined;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
-  readonly fetch: ScimFetch;
+  readonly send: ScimSend;
 }
 
 /** Checks the configuration and fills in the defaults; a bad one is a `config` TargetError. */
@@ -102,7 +102,7 @@ export function resolveScimTargetConfig(config: ScimTargetConfig): ResolvedScimT
     onRequest: config.onRequest,
     sleep: config.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     random: config.random ?? Math.random,
-    fetch: config.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    send: config.wrapSend === undefined ? sendOverUndici : config.wrapSend(sendOverUndici),
   };
 }
 

@@ -1,8 +1,6 @@
-import { isHTTPError, isTimeoutError } from 'ky';
-
 /**
  * Socket errors raised before a request could leave: no connection was made, so the app cannot have acted on it.
- * `UND_ERR_CONNECT_TIMEOUT` is undici's (fetch's) connect timeout, distinct from a response that never came.
+ * `UND_ERR_CONNECT_TIMEOUT` is undici's connect timeout, distinct from an answer that never came.
  */
 const NOT_SENT_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
@@ -13,21 +11,36 @@ const NOT_SENT_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
+/** How an attempt failed: an answer with a status, or none at all (the transport error's code). */
+export type FailedAttempt = { readonly status: number } | { readonly code: string };
+
 /**
  * Whether a failed attempt may have been carried out by the app although dirsync never heard so: a 5xx (the app
  * may have written before failing, or a proxy lost its answer), a timeout, or a connection dropped once the request
  * could have been sent. A 429 (refused before any work, RFC 6585 §4) and a connection that never opened are known
  * not to have landed. A create that fails this way is looked up before it is sent again (DESIGN, Safety).
  */
-export function isUnknownOutcome(error: Error): boolean {
-  if (isHTTPError(error)) return error.response.status >= 500;
-  if (isTimeoutError(error)) return true;
-  // fetch reports socket failures as a TypeError whose cause carries the code.
-  return !NOT_SENT_CODES.has(causeCode(error) ?? '');
+export function isUnknownOutcome(attempt: FailedAttempt): boolean {
+  if ('status' in attempt) return attempt.status >= 500;
+  return !NOT_SENT_CODES.has(attempt.code);
 }
 
-function causeCode(error: Error): string | undefined {
-  const cause: unknown = error.cause;
-  if (typeof cause !== 'object' || cause === null || !('code' in cause)) return undefined;
-  return typeof cause.code === 'string' ? cause.code : undefined;
+/** undici's timeouts for an answer that did not come (headers) or stopped coming (body). */
+export function isAnswerTimeout(code: string): boolean {
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+}
+
+/**
+ * The code of a transport failure: undici's `UND_ERR_*` or a socket errno (`ECONNRESET`…), on the error or its
+ * cause. `undefined` for anything else, which is a defect and not retried.
+ */
+export function wireErrorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; depth < 3; depth++) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    if ('code' in current && typeof current.code === 'string' && /^(UND_ERR_|E[A-Z]+$)/.test(current.code)) {
+      return current.code;
+    }
+    current = 'cause' in current ? current.cause : undefined;
+  }
+  return undefined;
 }

@@ -16,8 +16,11 @@ export interface ScimFault {
   /** `'/Users'` matches that path exactly; a RegExp is tested against the path (e.g. `/^\/Groups\//`). */
   readonly path?: string | RegExp;
   readonly when?: (request: ScimRequestInfo) => boolean;
-  /** The status to answer (429, 500, 503…), or `'reset'` to drop the connection without an answer. */
-  readonly status: number | 'reset';
+  /**
+   * The status to answer (429, 500, 503…), `'reset'` to drop the connection without an answer, or `'hang'` to
+   * never answer (the connection stays open until the client gives up or the server stops).
+   */
+  readonly status: number | 'reset' | 'hang';
   /** Sent as `Location` (with a 3xx status: a redirect, e.g. to another origin the test controls). */
   readonly location?: string;
   /** Sent as `Retry-After: <seconds>`. */

@@ -7,8 +7,8 @@ export interface ScimLoggedRequest {
   readonly path: string;
   /** The decoded query parameters (`filter`, `startIndex`, `count`). */
   readonly query: Readonly<Record<string, string>>;
-  /** The HTTP status, or `'reset'` when an injected fault dropped the connection. */
-  readonly status: number | 'reset';
+  /** The HTTP status, or `'reset'`/`'hang'` when an injected fault dropped the connection or never answered. */
+  readonly status: number | 'reset' | 'hang';
   readonly requestBody: JsonValue | undefined;
   readonly responseBody: JsonValue | undefined;
 }
@@ -16,7 +16,7 @@ export interface ScimLoggedRequest {
 export interface ScimRequestMatch {
   readonly method?: string;
   readonly path?: string | RegExp;
-  readonly status?: number | 'reset';
+  readonly status?: number | 'reset' | 'hang';
 }
 
 /** Every request the server saw, in order of completion. */

@@ -260,6 +260,11 @@ export class ScimTestServer {
       response.socket?.destroy();
       return;
     }
+    if (fault.status === 'hang') {
+      // No answer at all: the client's timeout is what ends the request (stop() closes the socket at the latest).
+      this.#record(info, 'hang', undefined);
+      return;
+    }
     const retryAfter = fault.retryAfter ?? fault.retryAfterSeconds?.toString();
     const error = new ScimError(fault.status, fault.detail ?? `Injected fault: ${String(fault.status)}`, undefined, {
       ...(retryAfter === undefined ? {} : { 'Retry-After': retryAfter }),
@@ -277,7 +282,7 @@ export class ScimTestServer {
     this.#record(info, answer.status, answer.body);
   }
 
-  #record(info: ScimRequestInfo, status: number | 'reset', responseBody: JsonValue | undefined): void {
+  #record(info: ScimRequestInfo, status: number | 'reset' | 'hang', responseBody: JsonValue | undefined): void {
     this.#log.record({
       method: info.method,
       path: info.path,

@@ -40,7 +40,7 @@ describe('what the CLI loads before it knows the command', () => {
     'kysely',
     'pg',
     'better-sqlite3',
-    'ky',
+    'undici',
   ];
 
   it('src/main.ts imports none of the heavy packages statically', () => {
