@@ -11,6 +11,8 @@ export interface ScimLoggedRequest {
   readonly status: number | 'reset' | 'hang';
   readonly requestBody: JsonValue | undefined;
   readonly responseBody: JsonValue | undefined;
+  /** The size of the body answered, in bytes (0 for none, or a dropped connection). */
+  readonly responseBytes: number;
 }
 
 export interface ScimRequestMatch {

@@ -13,6 +13,8 @@ import {
 } from './scim-dovetail-rules.js';
 import { checkLimitedFilter, checkLimitedPatch } from './scim-limited-rules.js';
 import { parseScimPatchRequest } from './scim-patch-request.js';
+import type { ScimHttpMethod } from './scim-fault-injector.js';
+import { ScimProjection } from './scim-projection.js';
 import type { ScimResourceSchema } from './scim-resource-schema.js';
 import type { ScimStore } from './scim-store.js';
 
@@ -21,6 +23,14 @@ export type ScimProviderMode = 'strict' | 'limited';
 
 /** An app's own SCIM slice over the mode: `dovetail` (see `scim-dovetail-rules.ts`). */
 export type ScimProviderDialect = 'dovetail';
+
+/**
+ * What `attributes` / `excludedAttributes` (RFC 7644 §3.9) do: `honour` shapes every resource answered (see
+ * `ScimProjection`); `ignore` answers whole resources, as apps that never implemented them; `{ refuse: [methods] }`
+ * answers a request of those methods that carries either with 400 `invalidValue` naming it, before anything is
+ * read or written, as apps that check their query parameters (and `honour` on the other methods).
+ */
+export type ScimAttributeParameters = 'honour' | 'ignore' | { readonly refuse: readonly ScimHttpMethod[] };
 
 export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
@@ -35,6 +45,7 @@ export interface ScimRouteContext {
   /** When false, `/ServiceProviderConfig` says so and PATCH answers 501. */
   readonly patchSupported: boolean;
   readonly dialect: ScimProviderDialect | undefined;
+  readonly attributeParameters: ScimAttributeParameters;
 }
 
 export interface ScimRouteRequest {
@@ -68,9 +79,10 @@ export function routeScimRequest(context: ScimRouteContext, request: ScimRouteRe
   if (schema === undefined || extra !== undefined || rawId === '') {
     throw ScimError.notFound(`No endpoint ${request.path}`);
   }
+  const projection = projectionOf(context, schema, request);
   if (rawId === undefined) {
-    if (request.method === 'GET') return list(context, schema, request.query);
-    if (request.method === 'POST') return create(context, schema, request.body);
+    if (request.method === 'GET') return list(context, schema, request.query, projection);
+    if (request.method === 'POST') return create(context, schema, request.body, projection);
     throw methodNotAllowed(request.method, 'GET, POST');
   }
   const id = decodeURIComponent(rawId);
@@ -81,11 +93,11 @@ export function routeScimRequest(context: ScimRouteContext, request: ScimRouteRe
   if (dovetail && request.method === 'PUT') checkDovetailUser(schema, request.body);
   switch (request.method) {
     case 'GET':
-      return resourceResponse(200, store.get(schema, id));
+      return resourceResponse(200, store.get(schema, id), projection);
     case 'PUT':
       // RFC 7644 §3.12: 501 "Service provider does not support the request operation".
       if (context.mode === 'limited') throw new ScimError(501, 'This provider does not support PUT; use PATCH');
-      return resourceResponse(200, store.replace(schema, id, request.body ?? null, request.ifMatch));
+      return resourceResponse(200, store.replace(schema, id, request.body ?? null, request.ifMatch), projection);
     case 'PATCH': {
       if (!context.patchSupported) throw new ScimError(501, 'This provider does not support PATCH');
       const operations = parseScimPatchRequest(request.body ?? null);
@@ -93,7 +105,7 @@ export function routeScimRequest(context: ScimRouteContext, request: ScimRouteRe
       if (dovetail) checkDovetailPatch(schema, operations);
       const patched = store.patch(schema, id, operations, request.ifMatch);
       // RFC 7644 §3.5.2 allows 200 with the resource or 204; the limited mode takes the terse one.
-      return context.mode === 'limited' ? { status: 204 } : resourceResponse(200, patched);
+      return context.mode === 'limited' ? { status: 204 } : resourceResponse(200, patched, projection);
     }
     case 'DELETE':
       store.delete(schema, id, request.ifMatch);
@@ -103,7 +115,32 @@ export function routeScimRequest(context: ScimRouteContext, request: ScimRouteRe
   }
 }
 
-function create(context: ScimRouteContext, schema: ScimResourceSchema, body: JsonValue | undefined): ScimResponse {
+/** The request's projection as the server's `attributeParameters` treat it; a refused one is thrown. */
+function projectionOf(
+  context: ScimRouteContext,
+  schema: ScimResourceSchema,
+  request: ScimRouteRequest,
+): ScimProjection | undefined {
+  const setting = context.attributeParameters;
+  if (setting === 'ignore') return undefined;
+  if (setting !== 'honour' && setting.refuse.some((method) => method === request.method)) {
+    const named = ['attributes', 'excludedAttributes'].find((name) => request.query.has(name));
+    if (named !== undefined) {
+      throw ScimError.badRequest(
+        'invalidValue',
+        `The query parameter "${named}" is not supported on ${request.method}`,
+      );
+    }
+  }
+  return ScimProjection.of(request.query, schema);
+}
+
+function create(
+  context: ScimRouteContext,
+  schema: ScimResourceSchema,
+  body: JsonValue | undefined,
+  projection: ScimProjection | undefined,
+): ScimResponse {
   const value = body ?? null;
   const hasMembers = isJsonObject(value) && Object.keys(value).some((key) => key.toLowerCase() === 'members');
   if (context.mode === 'limited' && schema === GROUP_SCHEMA && hasMembers) {
@@ -111,12 +148,17 @@ function create(context: ScimRouteContext, schema: ScimResourceSchema, body: Jso
   }
   if (context.dialect === 'dovetail') checkDovetailUser(schema, value);
   const created = context.store.create(schema, value);
-  const response = resourceResponse(201, created);
+  const response = resourceResponse(201, created, projection);
   // RFC 7644 §3.3: the Location header of a 201 is the resource's meta.location.
   return { ...response, headers: { ...response.headers, Location: metaOf(created, 'location') } };
 }
 
-function list(context: ScimRouteContext, schema: ScimResourceSchema, query: URLSearchParams): ScimResponse {
+function list(
+  context: ScimRouteContext,
+  schema: ScimResourceSchema,
+  query: URLSearchParams,
+  projection: ScimProjection | undefined,
+): ScimResponse {
   const filterText = query.get('filter');
   let predicate: ScimPredicate | undefined;
   if (filterText !== null) {
@@ -136,7 +178,7 @@ function list(context: ScimRouteContext, schema: ScimResourceSchema, query: URLS
     totalResults: total,
     startIndex,
     itemsPerPage: resources.length,
-    Resources: resources,
+    Resources: projection === undefined ? resources : resources.map((resource) => projection.apply(resource)),
   };
   return { status: 200, body };
 }
@@ -174,8 +216,10 @@ function serviceProviderConfig(context: ScimRouteContext): JsonObject {
   };
 }
 
-function resourceResponse(status: number, resource: JsonObject): ScimResponse {
-  return { status, body: resource, headers: { ETag: metaOf(resource, 'version') } };
+/** The resource as the projection shapes it; its `ETag` is the whole resource's version, whatever the body holds. */
+function resourceResponse(status: number, resource: JsonObject, projection: ScimProjection | undefined): ScimResponse {
+  const body = projection === undefined ? resource : projection.apply(resource);
+  return { status, body, headers: { ETag: metaOf(resource, 'version') } };
 }
 
 function metaOf(resource: JsonObject, key: 'location' | 'version'): string {

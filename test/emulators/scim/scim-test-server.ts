@@ -12,7 +12,7 @@ import type { ScimGroupRecord, ScimSeedGroup, ScimSeedUser, ScimUserRecord } fro
 import { ScimRequestLog } from './scim-request-log.js';
 import type { ScimLoggedRequest, ScimRequestMatch } from './scim-request-log.js';
 import { routeScimRequest } from './scim-routes.js';
-import type { ScimProviderDialect, ScimProviderMode, ScimResponse } from './scim-routes.js';
+import type { ScimAttributeParameters, ScimProviderDialect, ScimProviderMode, ScimResponse } from './scim-routes.js';
 import { ScimStore } from './scim-store.js';
 
 export interface ScimTestServerOptions {
@@ -36,6 +36,11 @@ export interface ScimTestServerOptions {
    * apps whose SCIM API only creates (and deletes).
    */
   readonly patch?: boolean;
+  /**
+   * `attributes` / `excludedAttributes` (RFC 7644 §3.9): `honour` (default), `ignore`, or `{ refuse: ['PATCH'] }`
+   * to answer 400 `invalidValue` to a request of those methods that carries one (see `ScimAttributeParameters`).
+   */
+  readonly attributeParameters?: ScimAttributeParameters;
   /** Default 0: a free port. */
   readonly port?: number;
   readonly now?: () => Date;
@@ -51,7 +56,8 @@ export interface ScimTestServerOptions {
  * written in a POST or PUT body (the URN listed in `schemas`), a PATCH `value` under the URN key, or a PATCH path
  * `urn:…:enterprise:2.0:User:department`; the `dovetail` dialect has Dovetail's schema instead.
  *
- * Not implemented (ignored or 404): sorting, `attributes`/`excludedAttributes`, `/.search`, `/Bulk`, `/Me`,
+ * `attributes` / `excludedAttributes` shape every resource answered (GET, list, POST, PUT, PATCH), unless
+ * `attributeParameters` says otherwise. Not implemented (ignored or 404): sorting, `/.search`, `/Bulk`, `/Me`,
  * `/Schemas`, `/ResourceTypes`, the enterprise `manager`, other schema extensions (an extension attribute is
  * refused as unknown).
  */
@@ -235,6 +241,7 @@ export class ScimTestServer {
           serviceProviderConfig: this.#options.serviceProviderConfig ?? true,
           patchSupported: this.#options.patch ?? true,
           dialect: this.#options.dialect,
+          attributeParameters: this.#options.attributeParameters ?? 'honour',
         },
         { method, path, query: url.searchParams, body, ifMatch: request.headers['if-match'] },
       );
@@ -279,10 +286,15 @@ export class ScimTestServer {
     if (payload !== '') headers['Content-Type'] = 'application/scim+json; charset=utf-8';
     response.writeHead(answer.status, headers);
     response.end(payload);
-    this.#record(info, answer.status, answer.body);
+    this.#record(info, answer.status, answer.body, Buffer.byteLength(payload));
   }
 
-  #record(info: ScimRequestInfo, status: number | 'reset' | 'hang', responseBody: JsonValue | undefined): void {
+  #record(
+    info: ScimRequestInfo,
+    status: number | 'reset' | 'hang',
+    responseBody: JsonValue | undefined,
+    responseBytes = 0,
+  ): void {
     this.#log.record({
       method: info.method,
       path: info.path,
@@ -290,6 +302,7 @@ export class ScimTestServer {
       status,
       requestBody: info.body,
       responseBody,
+      responseBytes,
     });
   }
 }

@@ -799,3 +799,80 @@ describe('ScimTestServer without /ServiceProviderConfig', () => {
     expectScimError(await call('GET', '/ServiceProviderConfig'), 404);
   });
 });
+
+describe('ScimTestServer: attributes and excludedAttributes (RFC 7644 §3.9)', () => {
+  async function team(): Promise<{ readonly a: Body; readonly group: { readonly id: string } }> {
+    const a = await createUser('a@x.test', { name: { givenName: 'A', familyName: 'Z' }, title: 'Eng' });
+    return { a, group: server.seedGroup({ displayName: 'Team', externalId: 'g-1', memberIds: [a.id] }) };
+  }
+
+  it('leaves out what excludedAttributes names on GET, list, POST, PUT and PATCH answers, never id or schemas', async () => {
+    await start();
+    const { a, group } = await team();
+    const query = '?excludedAttributes=members,id,schemas,meta';
+    const got = await call('GET', `/Groups/${group.id}${query}`);
+    expect(got.body).toEqual({ schemas: [GROUP], id: group.id, displayName: 'Team', externalId: 'g-1' });
+    // The ETag is the group's version whatever the body holds.
+    expect(got.headers.get('etag')).toBe(server.group(group.id)?.meta.version);
+    const listed = await call(
+      'GET',
+      `/Groups?filter=${encodeURIComponent('displayName eq "team"')}&excludedAttributes=members`,
+    );
+    expect(listed.body.Resources.map((resource) => resource.members)).toEqual([undefined]);
+    const patched = await call(`PATCH`, `/Groups/${group.id}?excludedAttributes=MEMBERS`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', value: { displayName: 'Team 2' } }],
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ id: group.id, displayName: 'Team 2' });
+    expect(patched.body.members).toBeUndefined();
+    // Left out of the answer, not out of the group.
+    expect(server.group(group.id)?.members?.map((member) => member.value)).toEqual([a.id]);
+    const put = await call('PUT', `/Groups/${group.id}?excludedAttributes=members`, {
+      schemas: [GROUP],
+      displayName: 'Team 3',
+      members: [{ value: a.id }],
+    });
+    expect([put.status, put.body.displayName, put.body.members]).toEqual([200, 'Team 3', undefined]);
+    const posted = await call(
+      'POST',
+      '/Users?excludedAttributes=name.givenName,emails',
+      userBody('b@x.test', {
+        name: { givenName: 'B', familyName: 'Y' },
+        emails: [{ value: 'b@x.test' }],
+      }),
+    );
+    expect(posted.status).toBe(201);
+    expect(posted.body.name).toEqual({ familyName: 'Y' });
+    expect(posted.body).not.toHaveProperty('emails');
+  });
+
+  it('keeps only what attributes names, with id and schemas; both parameters at once are a 400', async () => {
+    await start();
+    const { a } = await team();
+    const got = await call('GET', `/Users/${a.id}?attributes=name.givenName,title`);
+    expect(got.body).toEqual({ schemas: [USER], id: a.id, name: { givenName: 'A' }, title: 'Eng' });
+    expectScimError(await call('GET', `/Users/${a.id}?attributes=title&excludedAttributes=name`), 400, 'invalidValue');
+    expectScimError(await call('GET', `/Users/${a.id}?attributes=name.given.name`), 400, 'invalidValue');
+  });
+
+  it('ignore: answers the whole group; refuse: a 400 naming the parameter, and nothing applied', async () => {
+    await start({ attributeParameters: 'ignore' });
+    const ignored = await team();
+    const whole = await call('GET', `/Groups/${ignored.group.id}?excludedAttributes=members`);
+    expect(whole.body.members).toEqual([expect.objectContaining({ value: ignored.a.id })]);
+    await server.stop();
+
+    await start({ attributeParameters: { refuse: ['PATCH'] } });
+    const { group } = await team();
+    const refused = await call('PATCH', `/Groups/${group.id}?excludedAttributes=members`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', value: { displayName: 'Renamed' } }],
+    });
+    expectScimError(refused, 400, 'invalidValue');
+    expect(refused.body.detail).toMatch(/excludedAttributes/);
+    expect(server.group(group.id)?.displayName).toBe('Team');
+    // Taken on the methods it is not refused on.
+    expect((await call('GET', `/Groups/${group.id}?excludedAttributes=members`)).body.members).toBeUndefined();
+  });
+});
