@@ -43,6 +43,7 @@ export interface ScimDialectConfig {
     readonly groupDelete?: boolean;
     readonly maxMembersPerRequest?: number;
     readonly memberRemoveByFilter?: boolean;
+    readonly excludeMembers?: boolean;
   };
 }
 
@@ -147,6 +148,7 @@ const dialectSchema = z.strictObject({
     .pipe(z.number({ error: 'expected a whole number >= 1' }).int().min(1).max(100_000))
     .optional(),
   memberRemoveByFilter: flag.optional(),
+  excludeMembers: flag.optional(),
 });
 
 /**

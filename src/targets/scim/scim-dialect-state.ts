@@ -44,4 +44,9 @@ export class ScimDialectState {
     this.#lessons = learnRefusal(await this.get(), this.#setting, this.#lessons, write, answer);
     return this.get();
   }
+
+  /** The app refused `excludedAttributes`: group requests go without it from now on. */
+  learnNoExcludedAttributes(): void {
+    this.#lessons = { ...this.#lessons, excludeMembers: false };
+  }
 }

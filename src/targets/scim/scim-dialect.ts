@@ -26,6 +26,11 @@ export interface ScimDialectOverrides {
   readonly maxMembersPerRequest?: number;
   /** Whether a member is removed by the path `members[value eq "<id>"]` (true) or by a `value` array (false). */
   readonly memberRemoveByFilter?: boolean;
+  /**
+   * Whether group PATCHes and group lookups ask the app to leave `members` out of its answer
+   * (`excludedAttributes=members`, RFC 7644 §3.9): a PATCH answer is otherwise the whole group, every member.
+   */
+  readonly excludeMembers?: boolean;
 }
 
 /** A connection's `target.dialect`: a preset, then the operator's fields over it. */
@@ -46,6 +51,7 @@ export interface ScimDialect {
   readonly groupDelete: boolean;
   readonly maxMembersPerRequest: number;
   readonly memberRemoveByFilter: boolean;
+  readonly excludeMembers: boolean;
   /** Where each write's form came from, to say why it is what it is (`the dovetail dialect`, …). */
   readonly because: Readonly<Record<ScimDialectWrite | 'groupDelete', string>>;
 }
@@ -56,6 +62,8 @@ export interface ScimDialectLessons {
     Partial<Record<ScimDialectWrite, { readonly form: ScimWriteForm; readonly because: string }>>
   >;
   readonly memberRemoveByFilter?: false;
+  /** It refused `excludedAttributes` (see `requestWithoutMembers`). */
+  readonly excludeMembers?: false;
 }
 
 export interface ScimDialectSources {
@@ -89,6 +97,8 @@ const PRESETS: Readonly<Record<ScimDialectPreset, PresetValues | null>> = {
     groupRename: 'none',
     groupDelete: false,
     memberRemoveByFilter: false,
+    // Not in Dovetail's documentation either way: asked, and dropped if refused.
+    excludeMembers: true,
   },
 };
 
@@ -100,6 +110,7 @@ const GENERIC: Omit<PresetValues, 'name'> = {
   groupRename: 'patch',
   groupDelete: true,
   memberRemoveByFilter: true,
+  excludeMembers: true,
 };
 
 const WRITES: readonly ScimDialectWrite[] = ['userUpdate', 'memberAdd', 'memberRemove', 'groupRename'];
@@ -152,6 +163,7 @@ export function resolveScimDialect(sources: ScimDialectSources): ScimDialect {
     maxMembersPerRequest: setting.overrides.maxMembersPerRequest ?? sources.maxMembersPerPatch,
     memberRemoveByFilter:
       lessons.memberRemoveByFilter ?? setting.overrides.memberRemoveByFilter ?? base.memberRemoveByFilter,
+    excludeMembers: lessons.excludeMembers ?? setting.overrides.excludeMembers ?? base.excludeMembers,
     because,
   };
 }

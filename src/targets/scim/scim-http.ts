@@ -180,7 +180,8 @@ export class ScimHttp {
     };
     if (options.json !== undefined) headers['content-type'] = 'application/scim+json';
     // Spaces as %20, not "+": not every SCIM server decodes "+" in a filter as a space.
-    const query = options.query === undefined ? '' : `?${encodeQuery(options.query)}`;
+    const encoded = options.query === undefined ? '' : encodeQuery(options.query);
+    const query = encoded === '' ? '' : `?${encoded}`;
     return {
       method,
       url: new URL(`${config.displayUrl}/${path}${query}`),

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { requestWithoutMembers } from './request-without-members.js';
 import { scimEqFilter } from './scim-filter.js';
 import type { ScimLookupAttribute } from './scim-filter.js';
 import type { ScimHttp, ScimHttpResponse } from './scim-http.js';
@@ -54,9 +55,7 @@ export class ScimLookup {
 
   async #filter<T>(spec: ScimLookupSpec<T>): Promise<T | undefined | 'unsupported'> {
     const action = `look up ${spec.endpoint} by ${spec.attribute}`;
-    const response = await this.#http.request('GET', spec.endpoint, {
-      query: { filter: scimEqFilter(spec.attribute, spec.value) },
-    });
+    const response = await this.#get(spec, { filter: scimEqFilter(spec.attribute, spec.value) });
     // RFC 7644 §3.4.2.2: an attribute the provider cannot filter on is a 400 invalidFilter; some say 501.
     if (response.status === 400 || response.status === 501) return 'unsupported';
     // Some apps answer a filter that matches nothing with 404 instead of an empty list.
@@ -72,9 +71,7 @@ export class ScimLookup {
     const action = `list ${spec.endpoint}`;
     let startIndex = 1;
     for (let page = 0; page < MAX_SCAN_PAGES; page++) {
-      const response = await this.#http.request('GET', spec.endpoint, {
-        query: { startIndex: String(startIndex), count: String(pageSize) },
-      });
+      const response = await this.#get(spec, { startIndex: String(startIndex), count: String(pageSize) });
       if (response.status !== 200) throw this.#http.failure(response, action);
       const list = this.#http.parse(response, scimListResponseSchema, action);
       const resources = this.#resources(response, spec, action);
@@ -84,6 +81,13 @@ export class ScimLookup {
       if (resources.length === 0 || startIndex > list.totalResults) return undefined;
     }
     return undefined;
+  }
+
+  /** A lookup needs a group's id, names and externalId, never its members (an adoption reads those itself). */
+  #get<T>(spec: ScimLookupSpec<T>, query: Readonly<Record<string, string>>): Promise<ScimHttpResponse> {
+    const get = (extra: Readonly<Record<string, string>>) =>
+      this.#http.request('GET', spec.endpoint, { query: { ...query, ...extra } });
+    return spec.endpoint === 'Groups' ? requestWithoutMembers(this.#dialect, get) : get({});
   }
 
   #resources<T>(response: ScimHttpResponse, spec: ScimLookupSpec<T>, action: string): T[] {

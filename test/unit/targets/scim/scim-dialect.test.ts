@@ -96,6 +96,14 @@ describe('resolving a SCIM dialect: defaults ← ServiceProviderConfig ← targe
     expect(resolve(pinned, taught).groupRename).toBe('none');
   });
 
+  it('asks for groups without members by default; the operator may say no; a refusal says no whatever they said', () => {
+    expect([resolve(GENERIC).excludeMembers, resolve(DOVETAIL).excludeMembers]).toEqual([true, true]);
+    const off: ScimDialectSetting = { preset: 'generic', overrides: { excludeMembers: false } };
+    expect(resolve(off).excludeMembers).toBe(false);
+    const on: ScimDialectSetting = { preset: 'generic', overrides: { excludeMembers: true } };
+    expect(resolve(on, { excludeMembers: false }).excludeMembers).toBe(false);
+  });
+
   it('words the reasons to follow "… must be made by hand: "', () => {
     const dialect = resolve(DOVETAIL);
     expect(unsupportedReason('members.remove', dialect)).toBe(
@@ -133,11 +141,11 @@ describe('SCIM_DIALECT / target.dialect validation', () => {
     const dovetail = parse('dovetail').target;
     expect(dovetail.kind === 'scim' && dovetail.dialect).toEqual({ preset: 'dovetail', overrides: {} });
     const fields = parse(
-      '{"preset":"dovetail","memberRemove":"put","groupDelete":"true","maxMembersPerRequest":"20"}',
+      '{"preset":"dovetail","memberRemove":"put","groupDelete":"true","maxMembersPerRequest":"20","excludeMembers":false}',
     ).target;
     expect(fields.kind === 'scim' && fields.dialect).toEqual({
       preset: 'dovetail',
-      overrides: { memberRemove: 'put', groupDelete: true, maxMembersPerRequest: 20 },
+      overrides: { memberRemove: 'put', groupDelete: true, maxMembersPerRequest: 20, excludeMembers: false },
     });
   });
 
