@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_RATE_RESERVE_SHARE, type RateBudget, type RateWindow } from './rate-budget.js';
-import { observeRateWindow, takeRateSlot, type RateBucket } from './rate-bucket.js';
+import { observeRateWindow, takeRateSlot, UNKNOWN_RATE_BUCKET, type RateBucket } from './rate-bucket.js';
 
 /** A `RateBudget` for this process alone (the CLI, tests, and the worker while Redis is unreachable). */
 export class MemoryRateBudget implements RateBudget {
@@ -14,9 +14,7 @@ export class MemoryRateBudget implements RateBudget {
   async take(key: string, signal?: AbortSignal): Promise<void> {
     for (;;) {
       signal?.throwIfAborted();
-      const bucket = this.#buckets.get(key);
-      if (bucket === undefined) return;
-      const taken = takeRateSlot(bucket, this.now(), this.reserveShare);
+      const taken = takeRateSlot(this.#buckets.get(key) ?? UNKNOWN_RATE_BUCKET, this.now(), this.reserveShare);
       this.#buckets.set(key, taken.bucket);
       if (taken.holdMs <= 0) return;
       await sleep(taken.holdMs, undefined, signal === undefined ? undefined : { signal });
@@ -24,7 +22,7 @@ export class MemoryRateBudget implements RateBudget {
   }
 
   observe(key: string, window: RateWindow): Promise<void> {
-    this.#buckets.set(key, observeRateWindow(this.#buckets.get(key), window, this.now()));
+    this.#buckets.set(key, observeRateWindow(this.#buckets.get(key) ?? UNKNOWN_RATE_BUCKET, window, this.now()));
     return Promise.resolve();
   }
 }

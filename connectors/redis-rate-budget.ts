@@ -33,34 +33,42 @@ const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 const TAKE = `local b = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'window', 'resetAt')
-if not b[1] then return 0 end
-${NOW}
-local limit = tonumber(b[1])
-local remaining = tonumber(b[2])
-local resetAt = tonumber(b[4])
-if resetAt > 0 and now >= resetAt then
-  remaining = limit
-  resetAt = 0
-end
+local limit = tonumber(b[1]) or 0
+local remaining = tonumber(b[2]) or 0
+local resetAt = tonumber(b[4]) or 0
 local hold = 0
-if remaining <= math.max(1, math.ceil(limit * tonumber(ARGV[1]))) then
-  if resetAt > 0 then hold = resetAt - now else hold = tonumber(ARGV[2]) end
-else
+if limit == 0 then
   remaining = remaining - 1
+else
+  ${NOW}
+  if resetAt > 0 and now >= resetAt then
+    remaining = limit
+    resetAt = 0
+  end
+  if remaining <= math.max(1, math.ceil(limit * tonumber(ARGV[1]))) then
+    if resetAt > 0 then hold = resetAt - now else hold = tonumber(ARGV[2]) end
+  else
+    remaining = remaining - 1
+  end
 end
-redis.call('HSET', KEYS[1], 'remaining', remaining, 'resetAt', resetAt)
+redis.call('HSET', KEYS[1], 'limit', limit, 'remaining', remaining, 'resetAt', resetAt)
+if not b[3] then redis.call('HSET', KEYS[1], 'window', 0) end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return hold`;
 
 const OBSERVE = `${NOW}
+local limit = tonumber(ARGV[1])
 local remaining = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local b = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'window', 'resetAt')
-if b[1] then
+local known = tonumber(b[1]) or 0
+if b[1] and known == 0 then
+  remaining = math.min(remaining, limit + tonumber(b[2]))
+elseif b[1] then
   if window < tonumber(b[3]) then return 0 end
   if window == tonumber(b[3]) or tonumber(b[4]) == 0 then remaining = math.min(remaining, tonumber(b[2])) end
 end
-redis.call('HSET', KEYS[1], 'limit', ARGV[1], 'remaining', remaining, 'window', window,
+redis.call('HSET', KEYS[1], 'limit', limit, 'remaining', remaining, 'window', window,
   'resetAt', now + math.max(0, tonumber(ARGV[4])))
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;

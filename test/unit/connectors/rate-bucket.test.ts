@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   observeRateWindow,
   takeRateSlot,
+  UNKNOWN_RATE_BUCKET,
   UNKNOWN_RESET_HOLD_MS,
   type RateBucket,
 } from '../../../connectors/rate-bucket.js';
@@ -21,6 +22,7 @@ describe('takeRateSlot', () => {
     ['down to the reserve: holds until the reset, counting nothing', bucket(10), { remaining: 10, holdMs: 30_000 }],
     ['window over: starts full and goes', bucket(0, NOW - 1), { remaining: 99, holdMs: 0 }],
     ['spent and the reset unknown: holds briefly', bucket(3, 0), { remaining: 3, holdMs: UNKNOWN_RESET_HOLD_MS }],
+    ['no answer yet: goes, counting it', { ...UNKNOWN_RATE_BUCKET, remaining: -2 }, { remaining: -3, holdMs: 0 }],
   ])('%s', (_, before, expected) => {
     const taken = takeRateSlot(before, NOW, 0.1);
     expect({ remaining: taken.bucket.remaining, holdMs: taken.holdMs }).toEqual(expected);
@@ -36,7 +38,18 @@ describe('observeRateWindow', () => {
   const seen = (remaining: number, window = 7) => ({ limit: 100, remaining, window, resetInMs: 20_000 });
 
   it.each([
-    ['a first answer is taken as it is', undefined, seen(40), { remaining: 40, window: 7, resetAt: NOW + 20_000 }],
+    [
+      'a first answer is taken as it is',
+      UNKNOWN_RATE_BUCKET,
+      seen(40),
+      { remaining: 40, window: 7, resetAt: NOW + 20_000 },
+    ],
+    [
+      'a first answer takes off the requests sent before it that it did not count yet',
+      { ...UNKNOWN_RATE_BUCKET, remaining: -4 },
+      seen(98),
+      { remaining: 96, window: 7 },
+    ],
     ['same window: requests still in flight keep the lower count', bucket(30), seen(40), { remaining: 30, window: 7 }],
     ['same window: the server counted more (another client)', bucket(30), seen(20), { remaining: 20, window: 7 }],
     ['a later window replaces the spent one', bucket(0), seen(95, 8), { remaining: 95, window: 8 }],
