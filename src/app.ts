@@ -1,6 +1,7 @@
 import { userAttributesUsedBy } from './core/policy/user-attributes-used.js';
 import type { Kysely } from 'kysely';
 import type { DirectoryConnector } from '../connectors/directory-connector.js';
+import type { RateBudget } from '../connectors/rate-budget.js';
 import { SandboxConnector } from '../connectors/sandbox/sandbox-connector.js';
 import type { Clock } from './clock.js';
 import { errorText } from './error-text.js';
@@ -90,6 +91,11 @@ export interface RuntimeDeps {
   readonly hooks?: RuntimeHooks;
   /** Plans and dry runs send nothing: no mail connection is opened. */
   readonly invites?: boolean;
+  /**
+   * The IdP request budget (the worker's, in Redis, shared with every worker of the same tenant); default one per
+   * connector, in this process.
+   */
+  readonly rateBudget?: RateBudget;
 }
 
 export async function createConnectionRuntime(
@@ -97,7 +103,7 @@ export async function createConnectionRuntime(
   deps: RuntimeDeps,
 ): Promise<ConnectionRuntime> {
   const log = deps.log;
-  const connector = await createConnector(connection, deps.hooks?.onIdpRequest);
+  const connector = await createConnector(connection, deps.hooks?.onIdpRequest, deps.rateBudget);
   const target = createTarget(connection, deps.clock, deps.hooks?.onTargetResponse);
   const invites =
     deps.invites === false ? null : createInviteSender(connection, log.child({ connection: connection.id }));
@@ -132,6 +138,7 @@ export async function createConnectionRuntime(
 async function createConnector(
   connection: ConnectionConfig,
   onRequest?: RuntimeHooks['onIdpRequest'],
+  rateBudget?: RateBudget,
 ): Promise<DirectoryConnector> {
   const idp = connection.idp;
   switch (idp.kind) {
@@ -139,7 +146,10 @@ async function createConnector(
       return new SandboxConnector(idp.file);
     case 'okta': {
       const { OktaConnector } = await import('../connectors/okta/okta-connector.js');
-      return new OktaConnector(idp.okta, onRequest ? { onRequest } : {});
+      return new OktaConnector(idp.okta, {
+        ...(onRequest ? { onRequest } : {}),
+        ...(rateBudget ? { rateBudget } : {}),
+      });
     }
     case 'graph': {
       const { GraphConnector } = await import('../connectors/graph/graph-connector.js');

@@ -5,6 +5,7 @@ import type { DirectoryConnector, ReadRequest, ReadResult } from '../directory-c
 import type { OktaConfig } from './okta-config.js';
 import { decodeOktaCursor, encodeOktaCursor } from './okta-cursor.js';
 import { DEFAULT_OKTA_RETRY, isOktaFetchResponse, OktaHttp, type OktaRetryPolicy } from './okta-http.js';
+import type { RateBudget } from '../rate-budget.js';
 import { OktaRateGate } from './okta-rate-gate.js';
 import { OktaReader } from './okta-reader.js';
 import { OktaTokenRefusalWatch } from './okta-token-refusal.js';
@@ -20,6 +21,11 @@ export interface OktaConnectorOptions {
   readonly now?: () => Date;
   /** Retries of 5xx and reset connections; default 4 retries from 500 ms. */
   readonly retry?: Partial<OktaRetryPolicy>;
+  /**
+   * The request budget per endpoint family, keyed `okta:<org host>:<family>`: a `RedisRateBudget` shares it with
+   * every worker reading the same org; default one for this connector alone.
+   */
+  readonly rateBudget?: RateBudget;
 }
 
 /**
@@ -42,12 +48,12 @@ export class OktaConnector implements DirectoryConnector {
     // A page that hangs must not hang the run: each request (the SDK's 429 waits included, up to a full
     // rate-limit window) gets two minutes, after which the connector's own retries take over.
     const executor = options.requestExecutor ?? new DefaultRequestExecutor({ maxRetries: 2, requestTimeout: 120_000 });
-    const gate = new OktaRateGate();
+    const gate = new OktaRateGate(options.rateBudget);
     const tokens = new OktaTokenRefusalWatch();
     const onRequest = options.onRequest;
     executor.on('response', (response: unknown) => {
       if (!isOktaFetchResponse(response)) return;
-      gate.observe(response.url, response.headers);
+      void gate.observe(response.url, response.headers);
       tokens.observe(response);
       onRequest?.({ status: response.status, throttled: response.status === 429 });
     });

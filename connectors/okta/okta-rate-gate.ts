@@ -1,15 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { MemoryRateBudget } from '../memory-rate-budget.js';
+import type { RateBudget, RateWindow } from '../rate-budget.js';
 
 /** The slice of a fetch `Headers` the gate reads. */
 export interface HeaderReader {
   get(name: string): string | null;
-}
-
-interface Bucket {
-  readonly limit: number;
-  readonly remaining: number;
-  /** Local epoch ms when the bucket refills. */
-  readonly resetAt: number;
 }
 
 /** Okta counts requests per endpoint family and minute; `/api/v1/users` for `/api/v1/users/…`. */
@@ -17,37 +11,45 @@ export function oktaRateFamily(url: string): string {
   return new URL(url).pathname.split('/').slice(0, 4).join('/');
 }
 
+/** The budget key of a request: the org's host and the endpoint family (`okta:acme.okta.com:/api/v1/users`). */
+export function oktaRateKey(url: string): string {
+  return `okta:${new URL(url).host}:${oktaRateFamily(url)}`;
+}
+
 /**
- * Slows down BEFORE a 429: remembers `X-Rate-Limit-Limit`/`-Remaining`/`-Reset` per endpoint family and, when the
- * remainder falls below `reserveShare` of the limit, holds the next request of that family until the reset.
- * The reset is converted to local time through the response's `Date`, so skewed clocks do not matter.
+ * `X-Rate-Limit-Limit`/`-Remaining`/`-Reset` as a window. The reset is an epoch second of the org's clock; it is
+ * turned into a delay through the same response's `Date`, so a skewed local clock does not matter.
+ */
+export function oktaRateWindow(headers: HeaderReader): RateWindow | undefined {
+  const limitHeader = headers.get('x-rate-limit-limit');
+  const resetHeader = headers.get('x-rate-limit-reset');
+  if (limitHeader === null || resetHeader === null) return undefined;
+  const limit = Number(limitHeader);
+  const remaining = Number(headers.get('x-rate-limit-remaining'));
+  const reset = Number(resetHeader);
+  if (!Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset) || limit <= 0) return undefined;
+  const serverNow = Date.parse(headers.get('date') ?? '');
+  const resetInMs = reset * 1000 - (Number.isNaN(serverNow) ? Date.now() : serverNow);
+  return { limit, remaining, window: reset, resetInMs: Math.max(0, resetInMs) };
+}
+
+/**
+ * Slows down BEFORE a 429: every request takes a slot of its endpoint family's budget, and every response's
+ * `X-Rate-Limit-*` headers teach the budget what Okta counted. When the remainder falls to the reserve (10 % of the
+ * limit by default), the next request of that family holds until the reset. With a `RedisRateBudget` the budget is
+ * the org's, shared by every worker reading it; by default it is this process's alone.
  */
 export class OktaRateGate {
-  readonly #buckets = new Map<string, Bucket>();
+  constructor(private readonly budget: RateBudget = new MemoryRateBudget()) {}
 
-  constructor(private readonly reserveShare = 0.1) {}
-
-  observe(url: string, headers: HeaderReader): void {
-    const limit = Number(headers.get('x-rate-limit-limit'));
-    const remaining = Number(headers.get('x-rate-limit-remaining'));
-    const reset = Number(headers.get('x-rate-limit-reset'));
-    if (!Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset) || limit <= 0) return;
-    if (headers.get('x-rate-limit-limit') === null || headers.get('x-rate-limit-reset') === null) return;
-    const serverNow = Date.parse(headers.get('date') ?? '');
-    const untilReset = reset * 1000 - (Number.isNaN(serverNow) ? Date.now() : serverNow);
-    this.#buckets.set(oktaRateFamily(url), { limit, remaining, resetAt: Date.now() + Math.max(0, untilReset) });
+  /** Learns from a response (never rejects: a budget's failures are its own). */
+  observe(url: string, headers: HeaderReader): Promise<void> {
+    const window = oktaRateWindow(headers);
+    return window === undefined ? Promise.resolve() : this.budget.observe(oktaRateKey(url), window);
   }
 
-  /** Resolves when a request to `url` may be sent without eating into the reserve. */
-  async wait(url: string, signal?: AbortSignal): Promise<void> {
-    const family = oktaRateFamily(url);
-    const bucket = this.#buckets.get(family);
-    if (bucket === undefined) return;
-    const reserve = Math.max(1, Math.ceil(bucket.limit * this.reserveShare));
-    const delay = bucket.resetAt - Date.now();
-    if (bucket.remaining >= reserve || delay <= 0) return;
-    await sleep(delay, undefined, signal === undefined ? undefined : { signal });
-    // The bucket refilled; the next response will say how much is left.
-    this.#buckets.delete(family);
+  /** Resolves when a request to `url` may be sent without eating into the reserve, and counts it. */
+  wait(url: string, signal?: AbortSignal): Promise<void> {
+    return this.budget.take(oktaRateKey(url), signal);
   }
 }

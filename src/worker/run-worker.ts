@@ -15,6 +15,7 @@ import { startHealthServer, type HealthServer } from './health-server.js';
 import { httpErrorKind } from './http-error-kind.js';
 import { createMetrics } from './metrics.js';
 import { createRedis, describeRedis } from './redis-connection.js';
+import { RedisRateBudget } from '../../connectors/redis-rate-budget.js';
 import { createSyncProcessor } from './sync-processor.js';
 import type { SyncJobData } from './sync-job.js';
 
@@ -30,8 +31,8 @@ export interface WorkerOptions {
 
 /**
  * `dirsync worker`: keeps one job scheduler per connection on one shared queue and runs up to
- * `WORKER_CONCURRENCY` syncs side by side until SIGTERM. Redis clients per worker: three (the queue, the worker
- * and its blocking connection), however many connections there are.
+ * `WORKER_CONCURRENCY` syncs side by side until SIGTERM. Redis clients per worker: four (the queue, the worker,
+ * its blocking connection and the IdP rate budget), however many connections there are.
  */
 export async function runWorker(options: WorkerOptions): Promise<ExitCode> {
   const { service, log } = options;
@@ -91,6 +92,11 @@ export async function runWorker(options: WorkerOptions): Promise<ExitCode> {
   }
 
   const shutdown = new AbortController();
+  // Its own connection, so that pacing never waits behind BullMQ: a command waits at most 2 s, and while Redis is
+  // away the budget paces within this worker (RedisRateBudget logs that once).
+  const budgetRedis = redis.duplicate({ maxRetriesPerRequest: 0, commandTimeout: 2_000 });
+  budgetRedis.on('error', () => undefined); // the first connection's listener reports outages
+  const rateBudget = new RedisRateBudget(budgetRedis, log, { redisName: describeRedis(service.redisUrl) });
   const workerRedis = redis.duplicate();
   workerRedis.on('error', () => undefined); // the first connection's listener reports outages
   const worker = new Worker(
@@ -104,6 +110,7 @@ export async function runWorker(options: WorkerOptions): Promise<ExitCode> {
           service,
           clock: systemClock,
           log,
+          rateBudget,
           hooks: {
             onIdpRequest: (event) => {
               metrics.recordIdpRequest(connection.id, connection.idp.kind, event.throttled);
@@ -205,6 +212,7 @@ export async function runWorker(options: WorkerOptions): Promise<ExitCode> {
   process.off('SIGHUP', onHangup);
   await worker.close();
   workerRedis.disconnect();
+  budgetRedis.disconnect();
   await cleanup();
   log.info('worker stopped');
   return EXIT.ok;
