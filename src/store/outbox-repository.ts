@@ -10,6 +10,9 @@ import { chunk } from './chunk.js';
 import type { Database, OpStatus, OpsTable } from './database.js';
 import { parseStoredHold } from './stored-op-hold.js';
 
+/** Op ids per `IN (…)`: under every dialect's bind-parameter limit. */
+const ID_CHUNK = 400;
+
 /** An op to attempt in this run. `attempts > 0` means an earlier run may have reached the app with it. */
 export interface OutboxEntry {
   readonly id: string;
@@ -235,12 +238,27 @@ export class OutboxRepository {
   }
 
   /** Committed before the write reaches the app, so a crash afterwards is known to the next run. */
-  async markAttempt(id: string, now: string): Promise<void> {
-    await this.db
-      .updateTable('ops')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: now }))
-      .where('id', '=', id)
-      .execute();
+  /** Marks ops attempted: each is about to be sent (see `AttemptMarker`). */
+  async markAttempts(ids: readonly string[], now: string): Promise<void> {
+    for (const part of chunk(ids, ID_CHUNK)) {
+      await this.db
+        .updateTable('ops')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: now }))
+        .where('id', 'in', part)
+        .execute();
+    }
+  }
+
+  /** Takes back marks of ops that were not sent after all. */
+  async unmarkAttempts(ids: readonly string[], now: string): Promise<void> {
+    for (const part of chunk(ids, ID_CHUNK)) {
+      await this.db
+        .updateTable('ops')
+        .set((eb) => ({ attempts: eb('attempts', '-', 1), updated_at: now }))
+        .where('id', 'in', part)
+        .where('attempts', '>', 0)
+        .execute();
+    }
   }
 
   /** `applied`, `skipped` (with why), `unsupported` (with the reason). */

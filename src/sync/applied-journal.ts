@@ -7,7 +7,8 @@ import { OutboxRepository } from '../store/outbox-repository.js';
 
 /**
  * Ops per commit at most by default: the statements of a commit are spread over this many ops, and a database
- * fault is noticed within this many ops (those applied since the last commit are then resumed by the next run).
+ * fault is noticed within this many ops, plus those of an attempt-mark window already marked and sent while the
+ * failing commit ran (all of them are resumed by the next run).
  */
 export const JOURNAL_MAX_OPS = 100;
 

@@ -22,6 +22,7 @@ import { RunStoppedError } from '../targets/run-stopped-error.js';
 import type { CreateOptions, CreateResult, Target } from '../targets/target.js';
 import { TargetError } from '../targets/target-error.js';
 import type { Clock } from '../clock.js';
+import { ATTEMPT_MARK_WINDOW, AttemptMarker } from './attempt-marker.js';
 import { AppliedJournal } from './applied-journal.js';
 import type { SyncProgress } from './sync-progress.js';
 
@@ -113,10 +114,10 @@ export async function applyPlan(
   });
   let done = 0;
   // One entry, start to finish; returns the error that stops the run, if any.
-  const applyEntry = async (entry: OutboxEntry): Promise<Error | null> => {
+  const applyEntry = async (entry: OutboxEntry, marker: AttemptMarker): Promise<Error | null> => {
     const { op } = entry;
     try {
-      const outcome = await applyOne(connectionId, entry, state, linked, deps);
+      const outcome = await applyOne(connectionId, entry, state, linked, marker, deps);
       const now = deps.clock.now().toISOString();
       switch (outcome.status) {
         case 'skipped':
@@ -196,11 +197,30 @@ export async function applyPlan(
   try {
     for (const phase of phasesOf(entries)) {
       const limit = phase.invites ? mails : writes;
-      const stoppedBy = await runBounded(phase.entries, limit, applyEntry, () => deps.signal?.aborted === true);
+      // Invites are marked one by one, with their invite row (a mail is not looked up like a create).
+      const marker = new AttemptMarker(
+        phase.entries,
+        outbox,
+        () => deps.clock.now().toISOString(),
+        phase.invites ? 1 : ATTEMPT_MARK_WINDOW,
+      );
+      const stoppedBy = await runBounded(
+        phase.entries,
+        limit,
+        (entry) => applyEntry(entry, marker),
+        () => deps.signal?.aborted === true,
+      );
+      // An error thrown above (a bug) skips this: the ops marked ahead then stay marked, as after a crash.
+      const unreleased = await marker.release().then(
+        () => null,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
       // What the phase applied is stored before the next phase starts (an invite updates its person's row) and before
       // the run ends, stopped or not.
       const unrecorded = await journal.flush();
-      if (stoppedBy !== null || unrecorded !== null) return result(stoppedBy ?? unrecorded);
+      if (stoppedBy !== null || unrecorded !== null || unreleased !== null) {
+        return result(stoppedBy ?? unrecorded ?? unreleased);
+      }
     }
   } finally {
     // An unexpected error (a bug) still leaves what was applied stored.
@@ -298,12 +318,12 @@ async function applyOne(
   entry: OutboxEntry,
   state: MutableAppState,
   linked: LinkedIds,
+  marker: AttemptMarker,
   deps: ApplyDeps,
 ): Promise<Outcome> {
   const { op } = entry;
   const { target } = deps;
-  const outbox = new OutboxRepository(deps.db);
-  const attempt = () => outbox.markAttempt(entry.id, deps.clock.now().toISOString());
+  const attempt = () => marker.mark(entry);
   // Every write to the app: first whether the app can do it at all (then it is not attempted), then marked
   // attempted before it is sent.
   const send = async (write: () => Promise<CreateResult | undefined>): Promise<Outcome> => {

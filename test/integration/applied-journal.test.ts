@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import type { AppUser, DueInvite } from '../../src/core/model/app-state.js';
 import type { StateEffect } from '../../src/core/planner/apply-op.js';
-import type { Op } from '../../src/core/planner/op.js';
 import { AppStateRepository } from '../../src/store/app-state-repository.js';
 import { OutboxRepository } from '../../src/store/outbox-repository.js';
 import { AppliedJournal } from '../../src/sync/applied-journal.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
+import { userCreateOps } from '../support/user-create-ops.js';
 
 const clock: Clock = { now: () => new Date('2026-12-07T10:00:00.000Z') };
 const NOW = clock.now().toISOString();
@@ -106,22 +106,13 @@ describe.each(DIALECTS)('group commits of applied ops (%s)', (dialect) => {
 
   /** Stored ops (user creates), attempted as apply marks them before sending. */
   const storedOps = async (connectionId: string, count: number) => {
-    const ops: Op[] = Array.from({ length: count }, (_, i) => ({
-      kind: 'user.create',
-      key: `user.create:p${String(i)}`,
-      externalId: `p${String(i)}`,
-      attributes: {
-        userName: `p${String(i)}@x.example`,
-        email: `p${String(i)}@x.example`,
-        givenName: 'P',
-        familyName: String(i),
-        displayName: `P ${String(i)}`,
-      },
-      invite: true,
-    }));
+    const ops = userCreateOps(count, { invite: true });
     const outbox = new OutboxRepository(database.db);
     const { entries } = await outbox.enqueuePlan(connectionId, `run-${connectionId}`, ops, NOW, { holds: new Map() });
-    for (const entry of entries) await outbox.markAttempt(entry.id, NOW);
+    await outbox.markAttempts(
+      entries.map((entry) => entry.id),
+      NOW,
+    );
     return entries;
   };
   const createdEffects = (externalId: string): StateEffect[] => [

@@ -66,7 +66,8 @@ class SlowMailer extends MemoryMailer {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      // Long enough for the sends to overlap even when the database answers slowly (a loaded CI machine).
+      await new Promise((resolve) => setTimeout(resolve, 40));
       await super.send(message);
     } finally {
       this.inFlight--;
@@ -156,6 +157,14 @@ describe.each(DIALECTS)('applying a plan several ops at a time (%s)', (dialect) 
     expect(target.calls.every((call) => call.end !== undefined)).toBe(true);
     // At most the writes already in flight went on after the failure.
     expect(target.calls.length).toBeLessThanOrEqual(7 + 3);
+    // Ops are marked attempted ahead of their send, in windows; those never sent are unmarked when the run stops.
+    const marked = await database.db
+      .selectFrom('ops')
+      .select(['attempts'])
+      .where('connection_id', '=', 'stop')
+      .where('kind', '=', 'user.create')
+      .execute();
+    expect(marked.reduce((sum, row) => sum + row.attempts, 0)).toBe(target.calls.length);
     target.failCreate = undefined;
     const completed = await sync('stop', connector, target, 4);
     expect(completed.status).toBe('succeeded');
