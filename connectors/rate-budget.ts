@@ -17,6 +17,16 @@ export interface RateWindow {
 }
 
 /**
+ * A budget of units refilled continuously (a token bucket): `capacity` units at most, `capacity` more every
+ * `periodMs` (Graph's identity service: 3 500 resource units per 10 s for a small tenant). The IdP documents it; no
+ * answer states it.
+ */
+export interface RefillRate {
+  readonly capacity: number;
+  readonly periodMs: number;
+}
+
+/**
  * A request budget per key (an IdP tenant and endpoint family): a request first takes a slot, and every response
  * teaches the budget what the server counted. Implementations: `MemoryRateBudget` (this process) and
  * `RedisRateBudget` (every worker sharing a Redis).
@@ -30,6 +40,16 @@ export interface RateBudget {
   take(key: string, signal?: AbortSignal): Promise<void>;
   /** Learns from a response on `key`. Never rejects. */
   observe(key: string, window: RateWindow): Promise<void>;
+  /**
+   * Like `take` for a refilling budget (`RefillRate`): resolves once `cost` units of `key` can be spent without
+   * eating into the reserve, or when a hold set by `holdRefill` ends, and counts them. Rejects only when `signal`
+   * aborts.
+   */
+  takeRefill(key: string, cost: number, rate: RefillRate, signal?: AbortSignal): Promise<void>;
+  /** The server said `remaining` units of `key` are left (fewer than counted: other clients). Never rejects. */
+  observeRefill(key: string, remaining: number, rate: RefillRate): Promise<void>;
+  /** Every `takeRefill` on `key` holds for `ms` from now (a throttled answer's `Retry-After`). Never rejects. */
+  holdRefill(key: string, ms: number, rate: RefillRate): Promise<void>;
 }
 
 /** The share of each window's limit a budget leaves unused by default. */

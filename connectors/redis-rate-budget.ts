@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryRateBudget } from './memory-rate-budget.js';
-import { DEFAULT_RATE_RESERVE_SHARE, type RateBudget, type RateWindow } from './rate-budget.js';
+import { DEFAULT_RATE_RESERVE_SHARE, type RateBudget, type RateWindow, type RefillRate } from './rate-budget.js';
 import { UNKNOWN_RESET_HOLD_MS } from './rate-bucket.js';
 
 /** The one Redis command the budget sends (an ioredis client fits). */
@@ -73,6 +73,46 @@ redis.call('HSET', KEYS[1], 'limit', limit, 'remaining', remaining, 'window', wi
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;
 
+// The rules of refill-bucket.ts. ARGV[1..2]: capacity, period (ms); the bucket refilled up to now, in `tokens`.
+const REFILLED = `${NOW}
+local capacity = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'holdUntil')
+local holdUntil = tonumber(b[3]) or 0
+local tokens = capacity
+if b[1] then
+  tokens = math.min(capacity, tonumber(b[1]) + math.max(0, now - tonumber(b[2])) * capacity / period)
+end`;
+
+// ARGV[3..5]: cost, reserve share, TTL.
+const TAKE_REFILL = `${REFILLED}
+if now < holdUntil then return holdUntil - now end
+local reserve = math.max(1, math.ceil(capacity * tonumber(ARGV[4])))
+local cost = tonumber(ARGV[3])
+local need = math.min(cost, capacity - reserve)
+local hold = 0
+if tokens - need < reserve then
+  hold = math.max(1, math.ceil((reserve + need - tokens) * period / capacity))
+else
+  tokens = tokens - cost
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now, 'holdUntil', 0)
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return hold`;
+
+// ARGV[3..4]: what the server said is left, TTL.
+const OBSERVE_REFILL = `${REFILLED}
+redis.call('HSET', KEYS[1], 'tokens', tostring(math.min(tokens, tonumber(ARGV[3]))), 'at', now, 'holdUntil', holdUntil)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1`;
+
+// ARGV[3..4]: how long to hold (ms), TTL.
+const HOLD_REFILL = `${REFILLED}
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now,
+  'holdUntil', math.max(holdUntil, now + math.max(0, tonumber(ARGV[3]))))
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1`;
+
 /**
  * A `RateBudget` every worker sharing the Redis takes from: one hash per key (`dirsync:rate:<key>`), changed only by
  * Lua scripts, so two workers never both take the last slot and one worker's answers pace the others.
@@ -112,6 +152,29 @@ export class RedisRateBudget implements RateBudget {
   async observe(key: string, window: RateWindow): Promise<void> {
     const args = [window.limit, window.remaining, window.window, Math.ceil(window.resetInMs), BUCKET_TTL_MS];
     if ((await this.#run(OBSERVE, key, args)) === undefined) await this.#fallback.observe(key, window);
+  }
+
+  async takeRefill(key: string, cost: number, rate: RefillRate, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const args = [rate.capacity, rate.periodMs, cost, this.#reserveShare, BUCKET_TTL_MS];
+      const hold = await this.#run(TAKE_REFILL, key, args);
+      if (hold === undefined) return this.#fallback.takeRefill(key, cost, rate, signal);
+      if (typeof hold !== 'number' || hold <= 0) return;
+      await sleep(hold, undefined, signal === undefined ? undefined : { signal });
+    }
+  }
+
+  async observeRefill(key: string, remaining: number, rate: RefillRate): Promise<void> {
+    const args = [rate.capacity, rate.periodMs, remaining, BUCKET_TTL_MS];
+    if ((await this.#run(OBSERVE_REFILL, key, args)) === undefined) {
+      await this.#fallback.observeRefill(key, remaining, rate);
+    }
+  }
+
+  async holdRefill(key: string, ms: number, rate: RefillRate): Promise<void> {
+    const args = [rate.capacity, rate.periodMs, Math.ceil(ms), BUCKET_TTL_MS];
+    if ((await this.#run(HOLD_REFILL, key, args)) === undefined) await this.#fallback.holdRefill(key, ms, rate);
   }
 
   /** The script's answer, or undefined when Redis did not give one (the caller falls back). */

@@ -156,7 +156,11 @@ async function createConnector(
       // Graph returns only the properties asked for: those the policy's rules and mappings read are asked for too
       // (the connector drops the ones it selects anyway; a name Graph does not know fails the read, naming it).
       const extraUserProperties = userAttributesUsedBy(connection.policy);
-      return new GraphConnector(idp.graph, { extraUserProperties, ...(onRequest ? { onRequest } : {}) });
+      return new GraphConnector(idp.graph, {
+        extraUserProperties,
+        ...(onRequest ? { onRequest } : {}),
+        ...(rateBudget ? { rateBudget } : {}),
+      });
     }
   }
 }

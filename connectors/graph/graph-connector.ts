@@ -1,5 +1,6 @@
 import type { DirectoryChange, DirectoryPage } from '../../src/core/model/directory-change.js';
 import { ConnectorError } from '../connector-error.js';
+import type { RateBudget, RefillRate } from '../rate-budget.js';
 import type { DirectoryConnector, ReadRequest, ReadResult } from '../directory-connector.js';
 import { GraphAppAssignmentReader } from './graph-app-assignment-reader.js';
 import type { GraphConfig } from './graph-config.js';
@@ -36,6 +37,13 @@ export interface GraphConnectorOptions {
    * next read a full round. Default none.
    */
   readonly extraUserProperties?: readonly string[];
+  /**
+   * Where the identity budget of the app and tenant (`graph:<tenant>:<client id>:identity`) is counted: a
+   * `RedisRateBudget` shares it with every worker; default this process alone.
+   */
+  readonly rateBudget?: RateBudget;
+  /** The identity budget to pace on; default a small tenant's (`GRAPH_IDENTITY_RATE`, 3 500 units per 10 s). */
+  readonly identityRate?: RefillRate;
   /** Replaces the SDK client (unit tests). */
   readonly http?: GraphHttp;
 }
@@ -79,6 +87,8 @@ export class GraphConnector implements DirectoryConnector {
     const sdkOptions = {
       ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
       ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+      ...(options.rateBudget === undefined ? {} : { rateBudget: options.rateBudget }),
+      ...(options.identityRate === undefined ? {} : { identityRate: options.identityRate }),
     };
     this.#http = options.http ?? createGraphSdkHttp(config, sdkOptions);
     this.#pageSize = options.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE;

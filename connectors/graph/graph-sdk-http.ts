@@ -9,10 +9,12 @@ import {
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { ConnectorError } from '../connector-error.js';
+import type { RateBudget, RefillRate } from '../rate-budget.js';
 import { credentialOf } from './graph-credential.js';
 import type { GraphConfig } from './graph-config.js';
 import type { GraphHttp, GraphRequestEvent } from './graph-http.js';
 import { graphLink } from './graph-link.js';
+import { GraphRateGate, graphRateKey } from './graph-rate-gate.js';
 import { GraphSameOriginRedirects, refusedRedirect } from './graph-same-origin-redirects.js';
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -26,13 +28,17 @@ export interface GraphSdkHttpOptions {
   readonly onRequest?: (event: GraphRequestEvent) => void;
   /** Retries of a throttled request by the client's retry middleware; default 3 (the SDK's default). */
   readonly maxRetries?: number;
+  /** Where the identity budget of the app and tenant is counted; default this process alone. */
+  readonly rateBudget?: RateBudget;
+  /** The identity budget; default `GRAPH_IDENTITY_RATE` (a small tenant's). */
+  readonly identityRate?: RefillRate;
 }
 
 /**
  * `GraphHttp` over the real `@microsoft/microsoft-graph-client` with an `@azure/identity` credential. The chain is
  * the SDK's default one (auth → retry → redirect → telemetry → fetch), its redirect step kept within GRAPH_BASE_URL's
- * origin, with an observer right before the fetch, so `onRequest` sees every attempt, retries included. Only the SDK
- * retries: no second layer on top.
+ * origin, with the rate gate (`GraphRateGate`) and an observer right before the fetch, so every attempt, retries
+ * included, is paced and `onRequest` sees it. Only the SDK retries: no second layer on top.
  *
  * The token goes only to GRAPH_BASE_URL's origin (DESIGN "Safety → Outbound requests"): the SDK attaches it to any
  * URL whose host name is a Graph host or a custom host, whatever the port or scheme, so an absolute URL on another
@@ -48,6 +54,11 @@ export function createGraphSdkHttp(config: GraphConfig, options: GraphSdkHttpOpt
     new RetryHandler(new RetryHandlerOptions(SDK_DEFAULT_DELAY_SECONDS, options.maxRetries ?? 3)),
     new GraphSameOriginRedirects(config.graphBaseUrl),
     new TelemetryHandler(),
+    new GraphRateGate({
+      key: graphRateKey(config.tenantId, config.clientId),
+      ...(options.rateBudget === undefined ? {} : { budget: options.rateBudget }),
+      ...(options.identityRate === undefined ? {} : { rate: options.identityRate }),
+    }),
     observer(options.onRequest),
     new HTTPMessageHandler(),
   ];

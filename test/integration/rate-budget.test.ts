@@ -162,3 +162,67 @@ describe('RedisRateBudget shared by workers', () => {
     expect(warnings).toHaveLength(1);
   });
 });
+
+/** Spends `count` units one at a time at once and says how many went; the others (held) are aborted. */
+async function unitsGiven(budgets: readonly RateBudget[], count: number): Promise<number> {
+  const stop = new AbortController();
+  let went = 0;
+  const takes = Array.from({ length: count }, (_, index) =>
+    (budgets[index % budgets.length] as RateBudget).takeRefill(GRAPH_KEY, 1, REFILL, stop.signal).then(
+      () => {
+        went += 1;
+      },
+      () => undefined,
+    ),
+  );
+  // Units that go resolve after a Redis round trip; held ones would wait for a refill of a minute.
+  await sleep(400);
+  stop.abort();
+  await Promise.all(takes);
+  return went;
+}
+
+const GRAPH_KEY = 'graph:tenant:app:identity';
+/** 10 units refilled per minute: nothing refills while a test runs; one unit is kept in reserve. */
+const REFILL = { capacity: 10, periodMs: 60_000 };
+
+describe.each([
+  ['MemoryRateBudget', () => Promise.resolve(new MemoryRateBudget())],
+  ['RedisRateBudget', redisBudget],
+])('%s, refilling budget', (_, create: () => Promise<RateBudget>) => {
+  it('starts full and gives units down to the reserve', async () => {
+    expect(await unitsGiven([await create()], 12)).toBe(9);
+  });
+
+  it('counts what the server says is left', async () => {
+    const budget = await create();
+    await budget.observeRefill(GRAPH_KEY, 4, REFILL);
+
+    expect(await unitsGiven([budget], 5)).toBe(3);
+  });
+
+  it('holds every request for a Retry-After, then goes on from what it counted', async () => {
+    const budget = await create();
+    await budget.holdRefill(GRAPH_KEY, 700, REFILL);
+
+    expect(await unitsGiven([budget], 1)).toBe(0);
+    await sleep(300);
+    expect(await unitsGiven([budget], 12)).toBe(9);
+  });
+});
+
+describe('RedisRateBudget, refilling budget shared by workers', () => {
+  it('gives the units once in all, and holds every worker for one worker’s Retry-After', async () => {
+    const workers = [await redisBudget(), await redisBudget(), await redisBudget()];
+    expect(await unitsGiven(workers, 20)).toBe(9);
+
+    const [one, two] = [await redisBudget(), await redisBudget()];
+    const other = 'graph:tenant:other-app:identity';
+    await one.holdRefill(other, 60_000, REFILL);
+    const stop = new AbortController();
+    const held = two.takeRefill(other, 1, REFILL, stop.signal);
+    await sleep(200);
+    stop.abort();
+    await expect(held).rejects.toThrow();
+  });
+});

@@ -13,6 +13,8 @@ import { GraphDeltaEngine } from './graph-delta-engine.js';
 import { GraphDirectoryStore } from './graph-directory-store.js';
 import { GraphError } from './graph-error.js';
 import { GraphFaultInjector } from './graph-fault-injector.js';
+import { GraphIdentityBudget } from './graph-identity-budget.js';
+import type { GraphBudgetVerdict, GraphIdentityBudgetOptions } from './graph-identity-budget.js';
 import type {
   GraphLinkForgery,
   GraphRedirectFault,
@@ -36,6 +38,11 @@ export interface GraphEmulatorOptions {
   readonly membersPerDeltaObject?: number;
   /** `expires_in` of access tokens; default 3599. */
   readonly tokenLifetimeSeconds?: number;
+  /**
+   * Enforce the identity service's budget per application+tenant pair (`GraphIdentityBudget`): documented costs,
+   * `x-ms-resource-unit` / `x-ms-throttle-limit-percentage`, 429 with `Retry-After` past it. Default off.
+   */
+  readonly identityBudget?: GraphIdentityBudgetOptions;
   readonly now?: () => Date;
 }
 
@@ -60,7 +67,8 @@ export interface GraphEmulatorEndpoints {
  * The directory is changed with `directory` (every change is seen by the next delta round; a group is nested in
  * another with `addMember`); enterprise applications and their assigned users and groups with `servicePrincipals`;
  * app registrations with `registerApp`; faults with `throttleNext` / `slowNext` / `redirectNext` /
- * `forgeLinksNext`; what clients did is in `requests()`.
+ * `forgeLinksNext`; the identity service's throttling with the `identityBudget` option; what clients did is in
+ * `requests()` (429s included: `countRequests({ status: 429 })`).
  */
 export class GraphEmulator {
   /** Users, groups and memberships: mutate it to make changes the next delta round reports. */
@@ -74,6 +82,7 @@ export class GraphEmulator {
   readonly #tokens: EntraTokenService;
   readonly #faults = new GraphFaultInjector();
   readonly #log = new GraphRequestLog();
+  readonly #budget: GraphIdentityBudget | undefined;
   #server: Server | undefined;
   #ca: ThrowawayCa | undefined;
   #endpoints: GraphEmulatorEndpoints | undefined;
@@ -82,6 +91,10 @@ export class GraphEmulator {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
     this.servicePrincipals = new GraphServicePrincipalStore(this.directory, this.#now);
+    this.#budget =
+      options.identityBudget === undefined
+        ? undefined
+        : new GraphIdentityBudget(options.identityBudget, () => this.#now().getTime());
     this.#delta = new GraphDeltaEngine(this.directory, { membersPerObject: options.membersPerDeltaObject ?? 100 });
     this.#tokens = new EntraTokenService({
       signer: this.#signer,
@@ -184,6 +197,21 @@ export class GraphEmulator {
     this.#log.clear();
   }
 
+  /** The identity budget's verdict on a GET by a token this emulator issued; undefined when not enforced. */
+  #charge(
+    info: GraphRequestInfo,
+    path: string,
+    query: URLSearchParams,
+    authorization: string | undefined,
+  ): GraphBudgetVerdict | undefined {
+    if (this.#budget === undefined || info.method !== 'GET') return undefined;
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    const claims = token === undefined ? undefined : this.#signer.verify(token);
+    // An unauthenticated request is refused by the routes before it reaches the directory: Graph does not charge it.
+    if (claims === undefined) return undefined;
+    return this.#budget.charge(claims.tid, claims.appid, path, query);
+  }
+
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
     const url = request.url ?? '/';
@@ -225,7 +253,12 @@ export class GraphEmulator {
         return { status: redirect.status, body: {}, headers: { location: redirect.location } };
       }
       if (info.service === 'graph') {
-        const answer = routeGraphRequest(
+        const path = url.pathname.slice('/v1.0'.length);
+        const charged = this.#charge(info, path, url.searchParams, header(request, 'authorization'));
+        if (charged?.throttled === true) {
+          throw new GraphError(429, 'TooManyRequests', 'Too many requests. Please try again later.', charged.headers);
+        }
+        const routed = routeGraphRequest(
           {
             store: this.directory,
             servicePrincipals: this.servicePrincipals,
@@ -238,12 +271,13 @@ export class GraphEmulator {
           },
           {
             method: info.method,
-            path: url.pathname.slice('/v1.0'.length),
+            path,
             query: url.searchParams,
             prefer: header(request, 'prefer'),
             authorization: header(request, 'authorization'),
           },
         );
+        const answer = { ...routed, headers: { ...routed.headers, ...charged?.headers } };
         const forgery = answer.status === 200 ? this.#faults.takeLinkForgery(info) : undefined;
         if (forgery === undefined) return answer;
         const body: JsonObject = { ...answer.body };
