@@ -41,6 +41,8 @@ export class AppliedJournal {
   #committing: Promise<void> = Promise.resolve();
   #failure: Error | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Those waiting for what is pending now to be committed (see `durable`). */
+  #waiting: (() => void)[] = [];
 
   constructor(db: Kysely<Database>, connectionId: string, clock: Clock, options: AppliedJournalOptions = {}) {
     this.#db = db;
@@ -64,16 +66,28 @@ export class AppliedJournal {
     return this.#failure;
   }
 
+  /**
+   * Resolves once everything recorded so far is committed, by the commit that size or time brings anyway (within
+   * the 100 ms default): the failure of a commit so far, or null. An invite waits so for its person's rows.
+   */
+  async durable(): Promise<Error | null> {
+    if (this.#pending.length > 0) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else await this.#committing;
+    return this.#failure;
+  }
+
   /** Commits run one after the other, in the order the ops were recorded. */
   #commit(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const batch = this.#pending;
+    const waiting = this.#waiting;
     this.#pending = [];
+    this.#waiting = [];
     this.#committing = this.#committing.then(async () => {
-      if (batch.length === 0 || this.#failure !== null) return;
-      const now = this.#clock.now().toISOString();
       try {
+        if (batch.length === 0 || this.#failure !== null) return;
+        const now = this.#clock.now().toISOString();
         await this.#db.transaction().execute(async (trx) => {
           await new AppStateRepository(trx).persistMany(
             this.#connectionId,
@@ -87,6 +101,8 @@ export class AppliedJournal {
         });
       } catch (error) {
         this.#failure = error instanceof Error ? error : new Error(String(error));
+      } finally {
+        for (const resolve of waiting) resolve();
       }
     });
     return this.#committing;

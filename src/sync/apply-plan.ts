@@ -24,6 +24,7 @@ import { TargetError } from '../targets/target-error.js';
 import type { Clock } from '../clock.js';
 import { ATTEMPT_MARK_WINDOW, AttemptMarker } from './attempt-marker.js';
 import { AppliedJournal } from './applied-journal.js';
+import { InviteReadiness } from './invite-readiness.js';
 import type { SyncProgress } from './sync-progress.js';
 
 export interface InviteSender {
@@ -82,6 +83,8 @@ type Outcome =
  * applied in the same transaction that records its effect on the known app state (a group commit with the ops
  * applied around it, see `AppliedJournal`; an invite on its own). A create attempted before
  * (a crash between the app's answer and our commit) looks the object up first and adopts it.
+ *
+ * Invites go out alongside the app's writes, each once its person's account ops are done (see `InviteReadiness`).
  *
  * An op the app refuses fails alone (the run goes on) and is retried on a later run by the retry policy, or
  * parked; an op the target holds (someone else's account) waits for an approval; an op the target cannot do at
@@ -186,7 +189,7 @@ export async function applyPlan(
     deps.progress({ type: 'apply.op', done, total: entries.length, kind: op.kind });
     return null;
   };
-  // Phase by phase (people before groups, groups before members, … invites last: DESIGN "Ordering inside a
+  // The app's writes phase by phase (people before groups, groups before members, …: DESIGN "Ordering inside a
   // plan"), each phase's ops up to `concurrency` at a time: ops of one phase are on different subjects, and those
   // on the same subject still run one after the other. Each op keeps its own exactly-once bookkeeping.
   const writes = Math.max(1, deps.concurrency ?? 1);
@@ -194,55 +197,83 @@ export async function applyPlan(
   // in the database before each send, and two sends counting at once could both take the last place.
   const mails =
     deps.maxInvitesPerMinute !== undefined ? 1 : Math.max(1, Math.min(writes, deps.invites?.mailer.parallel ?? 1));
-  try {
-    for (const phase of phasesOf(entries)) {
-      const limit = phase.invites ? mails : writes;
-      // Invites are marked one by one, with their invite row (a mail is not looked up like a create).
-      const marker = new AttemptMarker(
-        phase.entries,
-        outbox,
-        () => deps.clock.now().toISOString(),
-        phase.invites ? 1 : ATTEMPT_MARK_WINDOW,
-      );
-      const stoppedBy = await runBounded(
-        phase.entries,
-        limit,
-        (entry) => applyEntry(entry, marker),
-        () => deps.signal?.aborted === true,
-      );
-      // An error thrown above (a bug) skips this: the ops marked ahead then stay marked, as after a crash.
-      const unreleased = await marker.release().then(
-        () => null,
-        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
-      );
-      // What the phase applied is stored before the next phase starts (an invite updates its person's row) and before
-      // the run ends, stopped or not.
-      const unrecorded = await journal.flush();
-      if (stoppedBy !== null || unrecorded !== null || unreleased !== null) {
-        return result(stoppedBy ?? unrecorded ?? unreleased);
+  const appEntries = entries.filter((entry) => entry.op.kind !== 'invite.send');
+  const inviteEntries = entries.filter((entry) => entry.op.kind === 'invite.send');
+  const readiness = new InviteReadiness(appEntries);
+  const now = () => deps.clock.now().toISOString();
+  let appStoppedBy: Error | null = null;
+
+  const writeToApp = async (): Promise<Error | null> => {
+    try {
+      for (const phase of phasesOf(appEntries)) {
+        const marker = new AttemptMarker(phase.entries, outbox, now, ATTEMPT_MARK_WINDOW);
+        const stoppedBy = await runBounded(
+          phase.entries,
+          writes,
+          async (entry) => {
+            try {
+              return await applyEntry(entry, marker);
+            } finally {
+              readiness.finished(entry);
+            }
+          },
+          () => deps.signal?.aborted === true,
+        );
+        // An error thrown above (a bug) skips this: the ops marked ahead then stay marked, as after a crash.
+        const unreleased = await marker.release().then(() => null, asError);
+        // What the phase applied is stored before the next phase starts and before the run ends, stopped or not.
+        const unrecorded = await journal.flush();
+        appStoppedBy = stoppedBy ?? unrecorded ?? unreleased;
+        if (appStoppedBy !== null) return appStoppedBy;
       }
+      return null;
+    } finally {
+      readiness.over();
     }
+  };
+
+  // Invites go out alongside the app's writes (another server), each once its person's account ops are done and
+  // stored: the invite updates the person's invite row, which their create put there.
+  const sendInvites = async (): Promise<Error | null> => {
+    const marker = new AttemptMarker(inviteEntries, outbox, now, 1);
+    const stoppedBy = await runBounded(
+      inviteEntries,
+      mails,
+      async (entry) => {
+        if (entry.op.kind !== 'invite.send' || !(await readiness.ready(entry.op.userExternalId))) return null;
+        return (await journal.durable()) ?? (await applyEntry(entry, marker));
+      },
+      () => deps.signal?.aborted === true || appStoppedBy !== null,
+    );
+    const unreleased = await marker.release().then(() => null, asError);
+    return stoppedBy ?? unreleased;
+  };
+
+  try {
+    const [appStop, inviteStop] = await Promise.all([writeToApp(), sendInvites()]);
+    return result(appStop ?? inviteStop ?? (await journal.flush()));
   } finally {
     // An unexpected error (a bug) still leaves what was applied stored.
     await journal.flush();
   }
-  return result(null);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 interface Phase {
   readonly entries: readonly OutboxEntry[];
-  /** Invites go out over the mail server's few connections, not at the app's concurrency. */
-  readonly invites: boolean;
 }
 
 /** The entries cut into runs of one phase each, in their order. */
 function phasesOf(entries: readonly OutboxEntry[]): Phase[] {
-  const phases: { entries: OutboxEntry[]; phase: number; invites: boolean }[] = [];
+  const phases: { entries: OutboxEntry[]; phase: number }[] = [];
   for (const entry of entries) {
     const phase = OP_PHASES[entry.op.kind];
     const last = phases[phases.length - 1];
     if (last !== undefined && last.phase === phase) last.entries.push(entry);
-    else phases.push({ entries: [entry], phase, invites: entry.op.kind === 'invite.send' });
+    else phases.push({ entries: [entry], phase });
   }
   return phases;
 }

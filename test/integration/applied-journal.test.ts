@@ -168,6 +168,25 @@ describe.each(DIALECTS)('group commits of applied ops (%s)', (dialect) => {
     expect(state.dueInvites.size).toBe(7);
   });
 
+  it('durable resolves once what was recorded is committed, by the commit time brings, without forcing one', async () => {
+    const connectionId = `durable-${String(++n)}`;
+    const entries = await storedOps(connectionId, 2);
+    const journal = new AppliedJournal(database.db, connectionId, clock, { maxOps: 100, maxDelayMs: 300 });
+    expect(await journal.durable()).toBeNull(); // nothing recorded: at once
+    journal.record(entries[0]?.id ?? '', createdEffects('p0'));
+    let settled = false;
+    const durable = journal.durable().then((failure) => {
+      settled = true;
+      return failure;
+    });
+    journal.record(entries[1]?.id ?? '', createdEffects('p1'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    expect(await durable).toBeNull();
+    // Both ops, the one recorded after the wait began included, went in the commit that resolved it.
+    expect(await statuses(connectionId)).toEqual(['applied', 'applied']);
+  });
+
   it('a commit the database refuses stores none of its ops, and stops every record after it', async () => {
     const connectionId = `refused-${String(++n)}`;
     const entries = await storedOps(connectionId, 4);

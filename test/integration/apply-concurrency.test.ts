@@ -11,37 +11,52 @@ import { silentLog } from '../support/silent-log.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
 import { SYNC_DEFAULTS } from '../support/sync-request.js';
 
-type Call = { readonly what: 'user.create' | 'group.create' | 'group.update'; readonly start: number; end?: number };
+type Call = {
+  readonly what: 'user.create' | 'group.create' | 'group.update';
+  readonly start: number;
+  end?: number;
+  /** The e-mail of the user created. */
+  readonly detail?: string;
+};
 
 /** The memory app, slow on purpose (a network round trip), recording when each write starts and ends. */
 class SlowTarget extends MemoryAppTarget {
   readonly calls: Call[] = [];
   inFlight = 0;
   maxInFlight = 0;
-  #clock = 0;
   /** The n-th user create (1-based) fails as if the app were down. */
   failCreate: number | undefined;
+  /** How long a group member change takes. */
+  groupUpdateMs = 15;
 
-  async #timed<T>(what: Call['what'], work: () => Promise<T>): Promise<T> {
-    const call: Call = { what, start: this.#clock++ };
+  constructor(private readonly clock: { now: number } = { now: 0 }) {
+    super();
+  }
+
+  async #timed<T>(what: Call['what'], work: () => Promise<T>, detail?: string): Promise<T> {
+    const call: Call = { what, start: this.clock.now++, ...(detail === undefined ? {} : { detail }) };
     this.calls.push(call);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 15));
+      await new Promise((resolve) => setTimeout(resolve, what === 'group.update' ? this.groupUpdateMs : 15));
       return await work();
     } finally {
       this.inFlight--;
-      call.end = this.#clock++;
+      call.end = this.clock.now++;
     }
   }
 
   override createUser(user: UserWrite, options: CreateOptions): Promise<CreateResult> {
     const n = this.calls.filter((call) => call.what === 'user.create').length + 1;
-    return this.#timed('user.create', () => {
-      if (n === this.failCreate) throw new TargetError('unavailable', 'the app is down');
-      return super.createUser(user, options);
-    });
+    return this.#timed(
+      'user.create',
+      () => {
+        if (n === this.failCreate) throw new TargetError('unavailable', 'the app is down');
+        return super.createUser(user, options);
+      },
+      user.email,
+    );
   }
 
   override createGroup(group: GroupWrite, options: CreateOptions): Promise<CreateResult> {
@@ -57,12 +72,18 @@ class SlowTarget extends MemoryAppTarget {
 class SlowMailer extends MemoryMailer {
   inFlight = 0;
   maxInFlight = 0;
+  /** When each send started, on the clock the target shares. */
+  readonly starts = new Map<string, number>();
 
-  constructor(readonly parallel: number) {
+  constructor(
+    readonly parallel: number,
+    private readonly clock: { now: number } = { now: 0 },
+  ) {
     super();
   }
 
   override async send(message: InviteMessage): Promise<void> {
+    this.starts.set(message.to, this.clock.now++);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
@@ -183,6 +204,46 @@ describe.each(DIALECTS)('applying a plan several ops at a time (%s)', (dialect) 
     expect(new Set(sent.map((message) => message.messageId)).size).toBe(20);
     expect((await sync('mail', directory(), target, 4, { mailer })).plan?.ops).toEqual([]);
     expect(mailer.sent()).toHaveLength(20);
+  });
+
+  it("sends invites while the app's group writes go on, each after its person's account, none for an account not made", async () => {
+    const clock = { now: 0 };
+    const target = new SlowTarget(clock);
+    target.groupUpdateMs = 300;
+    target.failures.push({ prefix: 'createUser:p09@', error: new TargetError('rejected', 'p09 is refused') });
+    const mailer = new SlowMailer(3, clock);
+    const outcome = await sync('overlap', directory(), target, 4, { mailer });
+    expect(outcome.status).toBe('partial');
+    const created = new Map(
+      target.calls.filter((call) => call.what === 'user.create').map((call) => [call.detail, call.end ?? Infinity]),
+    );
+    // p09's create was refused: 19 invites, none to p09.
+    expect(mailer.sent().map((message) => message.to)).toHaveLength(19);
+    expect(mailer.sent().map((message) => message.to)).not.toContain('p09@example.com');
+    for (const message of mailer.sent()) {
+      expect(mailer.starts.get(message.to)).toBeGreaterThan(created.get(message.to) ?? Infinity);
+    }
+    // The mails did not wait for the member changes (300 ms each) to end.
+    const firstMail = Math.min(...mailer.starts.values());
+    expect(firstMail).toBeLessThan(lastEnd(target.calls, 'group.update'));
+    expect((await sync('overlap', directory(), target, 4, { mailer })).status).toBe('succeeded');
+    expect(new Set(mailer.sent().map((message) => message.to)).size).toBe(20);
+    expect(mailer.sent()).toHaveLength(20);
+  });
+
+  it('sends no invite once the app stops the run, and the next run sends each exactly one', async () => {
+    const target = new SlowTarget();
+    target.failCreate = 7;
+    const mailer = new SlowMailer(3);
+    expect((await sync('stopped-mail', directory(), target, 4, { mailer })).status).toBe('stopped');
+    // The 7th create stopped the run: at most the creates before it and those in flight reached the app; an invite
+    // may only have gone to one of them.
+    const made = new Set([...target.users.values()].map((user) => user.email));
+    for (const message of mailer.sent()) expect(made.has(message.to)).toBe(true);
+    target.failCreate = undefined;
+    expect((await sync('stopped-mail', directory(), target, 4, { mailer })).status).toBe('succeeded');
+    expect(mailer.sent()).toHaveLength(20);
+    expect(new Set(mailer.sent().map((message) => message.to)).size).toBe(20);
   });
 
   it('sends one invite at a time under INVITE_MAX_PER_MINUTE, and still writes to the app N at a time', async () => {
