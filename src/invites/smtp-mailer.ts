@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { createTransport } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { SendMailOptions } from 'nodemailer';
 import type { InviteMessage } from './invite-mail.js';
 import { parseMailAddress } from './mail-address.js';
@@ -79,7 +80,7 @@ export class SmtpMailer implements Mailer {
     }
     let info: { readonly accepted: readonly unknown[]; readonly rejected: readonly unknown[] };
     try {
-      info = await this.#transport.sendMail({
+      const raw = await new MailComposer({
         from: message.from,
         to: message.to,
         subject: message.subject,
@@ -87,6 +88,11 @@ export class SmtpMailer implements Mailer {
         html: message.html,
         messageId: message.messageId,
         headers: { ...message.headers },
+      })
+        .compile()
+        .build();
+      info = await this.#transport.sendMail({
+        raw,
         // Explicit, so that nothing but the one recipient is ever in RCPT TO.
         envelope: { from: envelopeFrom, to: message.to },
       });

@@ -235,6 +235,7 @@ export async function applyPlan(
   // Invites go out alongside the app's writes (another server), each once its person's account ops are done and
   // stored: the invite updates the person's invite row, which their create put there.
   const sendInvites = async (): Promise<Error | null> => {
+    // An invite marks its own attempt, with its invite row (see `applyOne`): this marker marks nothing.
     const marker = new AttemptMarker(inviteEntries, outbox, now, 1);
     const stoppedBy = await runBounded(
       inviteEntries,
@@ -245,8 +246,7 @@ export async function applyPlan(
       },
       () => deps.signal?.aborted === true || appStoppedBy !== null,
     );
-    const unreleased = await marker.release().then(() => null, asError);
-    return stoppedBy ?? unreleased;
+    return stoppedBy;
   };
 
   try {
@@ -455,8 +455,11 @@ async function applyOne(
         sendNumber: due.sendNumber,
         ...(due.note === undefined ? {} : { note: due.note }),
       });
-      await attempt();
-      await new AppStateRepository(deps.db).markInviteAttempt(connectionId, due.userExternalId, message.messageId);
+      // Attempted, with the Message-ID a resend after a crash will carry, in one commit before the mail leaves.
+      await deps.db.transaction().execute(async (trx) => {
+        await new OutboxRepository(trx).markAttempts([entry.id], deps.clock.now().toISOString());
+        await new AppStateRepository(trx).markInviteAttempt(connectionId, due.userExternalId, message.messageId);
+      });
       await mailer.send(message);
       return { status: 'applied' };
     }

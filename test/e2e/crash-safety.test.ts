@@ -216,7 +216,8 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
           [...idsByRecipient].filter(([, ids]) => ids.size !== sends),
           context,
         ).toEqual([]);
-        expect(messages.length - sends * activeCount, context).toBeLessThanOrEqual(killsMail ? MAILS_IN_FLIGHT : 0);
+        // Invites go out while the app's writes go on, so a kill at an app write can catch mails in flight too.
+        expect(messages.length - sends * activeCount, context).toBeLessThanOrEqual(MAILS_IN_FLIGHT);
         const perRecipient = new Map<string, number>();
         for (const message of messages) {
           const to = message.envelopeTo.join(',');
