@@ -459,6 +459,8 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     if (
       status === 'succeeded' &&
       revisionBefore !== null &&
+      // A quiet first sync plans without invites; the runs after it do not, so it stands for none of them.
+      !quiet &&
       plan.ops.length === 0 &&
       enqueued.entries.length === 0 &&
       result.applied.length === 0 &&

@@ -4,6 +4,7 @@ import type { Clock } from '../../src/clock.js';
 import type { DirectoryChange, DirectoryPage } from '../../src/core/model/directory-change.js';
 import { DEFAULT_POLICY } from '../../src/core/policy/policy.js';
 import { MemoryMailer } from '../../src/invites/memory-mailer.js';
+import { HeldPlanRepository } from '../../src/store/held-plan-repository.js';
 import { runSync, type SyncOutcome, type SyncRequest } from '../../src/sync/run-sync.js';
 import { MemoryAppTarget } from '../support/memory-app-target.js';
 import { MemoryConnector } from '../support/memory-connector.js';
@@ -159,6 +160,32 @@ describe.each(DIALECTS)('no-op fast path on %s', (dialect) => {
     const run = await sync({ reminders });
     expect(await skipped(run)).toBe(false);
     expect(mailer.sent().length).toBe(sent + 2);
+  });
+
+  it('plans while a plan is held, and applies it once an operator approved it', async () => {
+    const guards = { ...SYNC_DEFAULTS.guards, deactivations: { kind: 'count', count: 0 } } as const;
+    await settled({ guards });
+    connector.user('bob', { userName: 'Bob.Smith@example.com', active: false, status: 'SUSPENDED' });
+    connector.pending = [{ type: 'user', user: connector.users.get('bob')! }];
+    const held = await sync({ guards });
+    expect(held.status).toBe('held');
+    const again = await sync({ guards });
+    expect(await skipped(again)).toBe(false);
+    expect(again.status).toBe('held');
+    const id = again.heldPlanId ?? '';
+    expect(await new HeldPlanRepository(database.db).decide(id, 'held', 'approved', { by: 'test' }, 'now')).toBe(true);
+    const approved = await sync({ guards });
+    expect(await skipped(approved)).toBe(false);
+    expect(approved.approvedPlanId).toBe(id);
+    expect(app.userByName('Bob.Smith@example.com')?.active).toBe(false);
+  });
+
+  it('a quiet first sync that planned nothing does not stand for the runs after it', async () => {
+    connector.users.clear();
+    connector.groups.clear();
+    expect((await sync({ quietFirstSync: true })).plan?.ops).toEqual([]);
+    expect(await skipped(await sync({ quietFirstSync: true }))).toBe(false);
+    expect(await skipped(await sync({ quietFirstSync: true }))).toBe(true);
   });
 
   it('never skips a full read or a dry run', async () => {
