@@ -36,6 +36,13 @@ await createDb({ dialect: 'sqlite', path: ':memory:' }).destroy();`);
     expect(files.filter((file) => /node_modules\/(nodemailer|liquidjs|undici)\//.test(file))).toEqual([]);
   });
 
+  it('a configuration from the environment alone loads neither the YAML library nor the cron parser', async () => {
+    const files = await loadedFiles(`
+import { loadRegistry } from '${DIST}/src/config/connection-registry.js';
+loadRegistry({ SYNC_INTERVAL: '15m' });`);
+    expect(files.filter((file) => /node_modules\/(yaml|cron-parser)\//.test(file))).toEqual([]);
+  });
+
   it("the Okta SDK's HTTP is set up without its generated API classes and models", async () => {
     const files = await loadedFiles(`
 import { createSdkClient } from '${DIST}/connectors/okta/okta-sdk-client.js';
