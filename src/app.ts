@@ -9,9 +9,7 @@ import { ConfigError } from './config/config-error.js';
 import type { ConnectionConfig } from './config/connection-config.js';
 import type { InviteLifecycleConfig } from './config/invite-lifecycle-config.js';
 import type { ServiceConfig } from './config/service-config.js';
-import { InviteTemplateError } from './invites/invite-template-error.js';
-import { loadInviteTemplates } from './invites/invite-templates.js';
-import { SmtpMailer } from './invites/smtp-mailer.js';
+import { lazyInviteTemplates } from './invites/lazy-invite-templates.js';
 import type { Log } from './logger.js';
 import { createDb } from './store/create-db.js';
 import type { Database } from './store/database.js';
@@ -21,7 +19,6 @@ import type { InviteSender } from './sync/apply-plan.js';
 import { syncConnection, type ConnectionRunRequest, type ConnectionRunResult } from './sync/sync-connection.js';
 import type { SyncRequest } from './sync/run-sync.js';
 import { JsonlTarget } from './targets/jsonl/jsonl-target.js';
-import { ScimTarget } from './targets/scim/scim-target.js';
 import type { Target } from './targets/target.js';
 
 /**
@@ -104,9 +101,9 @@ export async function createConnectionRuntime(
 ): Promise<ConnectionRuntime> {
   const log = deps.log;
   const connector = await createConnector(connection, deps.hooks?.onIdpRequest, deps.rateBudget);
-  const target = createTarget(connection, deps.clock, deps.hooks?.onTargetResponse);
+  const target = await createTarget(connection, deps.clock, deps.hooks?.onTargetResponse);
   const invites =
-    deps.invites === false ? null : createInviteSender(connection, log.child({ connection: connection.id }));
+    deps.invites === false ? null : await createInviteSender(connection, log.child({ connection: connection.id }));
   return {
     connection,
     source: connector.source,
@@ -165,14 +162,16 @@ async function createConnector(
   }
 }
 
-function createTarget(
+/** The SCIM client (and its HTTP library) is loaded only for a SCIM target, like the IdP SDKs. */
+async function createTarget(
   connection: ConnectionConfig,
   clock: Clock,
   onResponse?: RuntimeHooks['onTargetResponse'],
-): Target {
+): Promise<Target> {
   const target = connection.target;
   switch (target.kind) {
-    case 'scim':
+    case 'scim': {
+      const { ScimTarget } = await import('./targets/scim/scim-target.js');
       return new ScimTarget({
         baseUrl: target.url,
         token: target.token,
@@ -186,6 +185,7 @@ function createTarget(
             }
           : {}),
       });
+    }
     case 'jsonl':
       // No fsync per line: against a killed process the page cache is enough (the outbox covers the rest), and
       // the mirror's SQLite is not synced per commit either. Syncing cost ~20 s of a 20 000-user first sync.
@@ -193,27 +193,23 @@ function createTarget(
   }
 }
 
-function createInviteSender(connection: ConnectionConfig, log: Log): InviteSender | null {
+async function createInviteSender(connection: ConnectionConfig, log: Log): Promise<InviteSender | null> {
   const invites = connection.invites;
   if (invites.mode === 'off') {
     log.info({ reason: invites.reason }, `invites are off (${invites.reason})`);
     return null;
   }
-  // Once per connection: every invite of every run renders from these, and a broken template stops the start.
-  let templates;
-  try {
-    templates = loadInviteTemplates(invites.templateDir);
-  } catch (error) {
-    if (!(error instanceof InviteTemplateError)) throw error;
-    throw new ConfigError(`connection ${connection.id}: invite templates: ${error.message}`);
-  }
+  // Loaded only when invites are on: the mail library costs ~60 ms of a start.
+  const { SmtpMailer } = await import('./invites/smtp-mailer.js');
   return {
     // One connection per invite in flight: apply sends as many at once as it writes to the app (capped).
     mailer: new SmtpMailer(invites.smtpUrl, { maxConnections: connection.applyConcurrency }),
     from: invites.from,
     appName: invites.appName,
     appLoginUrl: invites.appLoginUrl,
-    templates,
+    // Parsed at the first invite of the process, then kept for every run; a directory the configuration named was
+    // already checked when it was loaded (a broken template stops the start).
+    templates: lazyInviteTemplates(invites.templateDir),
   };
 }
 

@@ -1,4 +1,4 @@
-import { DefaultRequestExecutor, type RequestExecutor } from '@okta/okta-sdk-nodejs';
+import { DefaultRequestExecutor, type RequestExecutor } from './okta-sdk-parts.js';
 import { createSdkClient } from './okta-sdk-client.js';
 import type { DirectoryChange, DirectoryPage } from '../../src/core/model/directory-change.js';
 import type { DirectoryConnector, ReadRequest, ReadResult } from '../directory-connector.js';

@@ -1,4 +1,4 @@
-import { RequestExecutor } from '@okta/okta-sdk-nodejs';
+import { RequestExecutor } from './okta-sdk-parts.js';
 
 type SdkRequest = Parameters<RequestExecutor['fetch']>[0];
 

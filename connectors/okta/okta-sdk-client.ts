@@ -1,28 +1,74 @@
-import { Client, type RequestExecutor } from '@okta/okta-sdk-nodejs';
+import { createRequire } from 'node:module';
+import { platform, release } from 'node:os';
+import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OktaConfig } from './okta-config.js';
 import { OktaNoRedirectExecutor } from './okta-no-redirect-executor.js';
+import type { RequestExecutor } from './okta-sdk-parts.js';
+
+/** What dirsync uses of the SDK's `Client`: its authenticated HTTP (`http.http`, with OAuth when configured). */
+export type OktaSdkClient = Pick<Client, 'http'>;
+
+interface SdkModules {
+  readonly Http: new (config: {
+    requestExecutor: RequestExecutor;
+    oauth: unknown;
+    cacheMiddleware: null;
+  }) => Client['http'];
+  readonly OAuth: new (client: OAuthClient) => unknown;
+  readonly userAgent: string;
+}
+/** The fields of a `Client` the SDK's OAuth (and its JWT and DPoP helpers) read. */
+interface OAuthClient {
+  readonly baseUrl: string;
+  readonly clientId: string;
+  readonly scopes: string[];
+  readonly privateKey: string;
+  readonly keyId: string | undefined;
+  readonly requestExecutor: RequestExecutor;
+}
+
+let modules: SdkModules | undefined;
+
+// Required on first use and once: see okta-sdk-parts.ts for why not from the SDK's index.
+function sdk(): SdkModules {
+  if (modules === undefined) {
+    const require = createRequire(import.meta.url);
+    const pkg = require('@okta/okta-sdk-nodejs/package.json') as { name: string; version: string };
+    modules = {
+      Http: (require('@okta/okta-sdk-nodejs/src/http.js') as { Http: SdkModules['Http'] }).Http,
+      OAuth: (require('@okta/okta-sdk-nodejs/src/oauth.js') as { OAuth: SdkModules['OAuth'] }).OAuth,
+      // The SDK's own User-Agent, as its Client sends it.
+      userAgent: `${pkg.name}/${pkg.version} node/${process.versions.node} ${platform()}/${release()}`,
+    };
+  }
+  return modules;
+}
 
 /**
- * The SDK client as every reader of the org (the connector, `dirsync check`) configures it, on `requestExecutor`.
+ * The SDK's HTTP as every reader of the org (the connector, `dirsync check`) configures it, on `requestExecutor`:
+ * what the SDK's `Client` constructor sets up for it (authorization, OAuth with a private key, User-Agent), without
+ * the Client's hundred API objects. The configuration is dirsync's own, already validated: unlike the Client, no
+ * `okta.yaml` or `OKTA_CLIENT_*` variable is merged into it behind dirsync's back.
  * No request follows a redirect: credentials go only to the org's origin (DESIGN "Safety → Outbound requests").
  */
-export function createSdkClient(config: OktaConfig, requestExecutor: RequestExecutor): Client {
+export function createSdkClient(config: OktaConfig, requestExecutor: RequestExecutor): OktaSdkClient {
+  const { Http, OAuth, userAgent } = sdk();
   const { credentials } = config;
-  // The SDK's GET cache would hide changes between two reads of the same list.
-  const common = {
-    orgUrl: config.orgUrl,
-    requestExecutor: new OktaNoRedirectExecutor(requestExecutor),
-    cacheMiddleware: null,
-  };
-  if (credentials.mode === 'SSWS') {
-    return new Client({ ...common, authorizationMode: 'SSWS', token: credentials.token });
-  }
-  return new Client({
-    ...common,
-    authorizationMode: 'PrivateKey',
-    clientId: credentials.clientId,
-    scopes: [...credentials.scopes],
-    privateKey: credentials.privateKey,
-    ...(credentials.keyId === undefined ? {} : { keyId: credentials.keyId }),
-  });
+  const executor = new OktaNoRedirectExecutor(requestExecutor);
+  const oauth =
+    credentials.mode === 'SSWS'
+      ? undefined
+      : new OAuth({
+          baseUrl: config.orgUrl.replace(/\/$/, ''),
+          clientId: credentials.clientId,
+          scopes: [...credentials.scopes],
+          privateKey: credentials.privateKey,
+          keyId: credentials.keyId,
+          requestExecutor: executor,
+        });
+  // No cache middleware: the SDK's GET cache would hide changes between two reads of the same list.
+  const http = new Http({ requestExecutor: executor, oauth, cacheMiddleware: null });
+  if (credentials.mode === 'SSWS') http.defaultHeaders['Authorization'] = `SSWS ${credentials.token}`;
+  http.defaultHeaders['User-Agent'] = userAgent;
+  return { http };
 }

@@ -1,6 +1,6 @@
-import { DefaultRequestExecutor } from '@okta/okta-sdk-nodejs';
+import { DefaultRequestExecutor } from '../../connectors/okta/okta-sdk-parts.js';
 import { createSdkClient } from '../../connectors/okta/okta-sdk-client.js';
-import type { RequestExecutor } from '@okta/okta-sdk-nodejs';
+import type { RequestExecutor } from '../../connectors/okta/okta-sdk-parts.js';
 import { z } from 'zod';
 import { ConnectorError } from '../../connectors/connector-error.js';
 import type { OktaConfig } from '../../connectors/okta/okta-config.js';

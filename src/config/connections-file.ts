@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlModule from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { ConnectionConfigProblems, parseConnectionSettings, type ConnectionConfig } from './connection-config.js';
 import { loadPolicy, PolicyProblems } from './policy-document.js';
+
+// The YAML library (~50 ms of a start) is loaded when a file is parsed: most starts have no file to parse.
+function parseYaml(text: string): unknown {
+  return (createRequire(import.meta.url)('yaml') as typeof YamlModule).parse(text);
+}
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 const path = scalar;

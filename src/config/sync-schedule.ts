@@ -1,4 +1,5 @@
-import cronParser from 'cron-parser';
+import { createRequire } from 'node:module';
+import type CronParser from 'cron-parser';
 import { formatDuration, parseDuration } from '../core/duration.js';
 
 /** A connection's schedule as BullMQ repeat options: a fixed interval or a cron pattern. */
@@ -33,6 +34,8 @@ export function parseSyncSchedule(value: string | undefined, field = 'SYNC_INTER
     );
   }
   try {
+    // Loaded for a cron pattern only: a duration, the default, needs no parser.
+    const cronParser = createRequire(import.meta.url)('cron-parser') as typeof CronParser;
     cronParser.parseExpression(text, { utc: true });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

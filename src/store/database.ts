@@ -16,6 +16,12 @@ export interface ConnectionsTable {
   quarantine_level: Generated<number>;
   quarantined_until: string | null;
   quarantine_reason: string | null;
+  /** Bumped by database triggers on every write to app state, invites, the outbox and held plans (migration noop-basis). */
+  state_revision: Generated<number>;
+  /** Digest of the settings the last run that planned and wrote nothing was made from; NULL: the next run plans. */
+  noop_basis: string | null;
+  /** The state revision that run saw. */
+  noop_revision: number | null;
 }
 
 export interface IdpUsersTable {

@@ -219,6 +219,31 @@ export class InviteRepository {
     return rows.length;
   }
 
+  /**
+   * Whether a run now has invite work to do: a mail waiting to go out (`due`), or a reminder `queueReminders`
+   * would make due (pass `null` when reminders are off). The same conditions as theirs, looser where cheaper.
+   */
+  async workDue(now: Date, reminders: { readonly afterMs: number; readonly max: number } | null): Promise<boolean> {
+    let query = this.db
+      .selectFrom('invites')
+      .select('user_external_id')
+      .where('connection_id', '=', this.connectionId)
+      .where('status', '=', 'due');
+    if (reminders !== null) {
+      const before = new Date(now.getTime() - reminders.afterMs).toISOString();
+      query = query.union(
+        this.db
+          .selectFrom('invites')
+          .select('user_external_id')
+          .where('connection_id', '=', this.connectionId)
+          .where('status', '=', 'sent')
+          .where('reminders', '<', reminders.max)
+          .where('last_sent_at', '<=', before),
+      );
+    }
+    return (await query.limit(1).executeTakeFirst()) !== undefined;
+  }
+
   /** Sends the mail server accepted since `since` (the rate limit's window). */
   async sentSince(since: Date): Promise<number> {
     const row = await this.db

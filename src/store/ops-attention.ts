@@ -50,7 +50,7 @@ export interface OpsAttention {
  * name. Unsupported ops are all listed: grouped, they are the work a person has to do.
  */
 export async function loadOpsAttention(db: Kysely<Database>, connectionId: string, limit = 50): Promise<OpsAttention> {
-  const counts = await new OutboxRepository(db).countByStatus(connectionId);
+  const counts = await new OutboxRepository(db).countByStatus(connectionId, ATTENTION_STATUSES);
   const ops: AttentionOp[] = [];
   for (const status of ATTENTION_STATUSES) {
     if ((counts[status] ?? 0) === 0) continue;

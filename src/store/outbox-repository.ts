@@ -378,11 +378,19 @@ export class OutboxRepository {
     }));
   }
 
-  async countByStatus(connectionId: string): Promise<Partial<Record<OpStatus, number>>> {
+  /**
+   * The connection's ops counted by status; only `statuses` when given, which reads only their entries of the
+   * (connection, status) index, not the hundreds of thousands of applied ops a large connection keeps.
+   */
+  async countByStatus(
+    connectionId: string,
+    statuses?: readonly OpStatus[],
+  ): Promise<Partial<Record<OpStatus, number>>> {
     const rows = await this.db
       .selectFrom('ops')
       .select((eb) => ['status', eb.fn.countAll<string | number>().as('n')])
       .where('connection_id', '=', connectionId)
+      .$if(statuses !== undefined, (query) => query.where('status', 'in', statuses ?? []))
       .groupBy('status')
       .execute();
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DirectoryConnector } from '../../connectors/directory-connector.js';
 import { ConnectorError } from '../../connectors/connector-error.js';
+import { canonicalEncoding } from '../core/canonical-encoding.js';
 import { desiredStateOf } from '../core/desired-state.js';
-import { seenCounts } from '../core/directory-delta.js';
+import { seenCounts, type DirectoryDelta } from '../core/directory-delta.js';
 import type { AppState } from '../core/model/app-state.js';
 import type { DesiredState } from '../core/model/desired-state.js';
 import type { Directory } from '../core/model/directory.js';
@@ -29,6 +30,7 @@ import { isDestructive } from '../core/planner/destructive-atoms.js';
 import type { HeldPlan } from '../store/held-plan-repository.js';
 import { anomalyHoldReasons, guardHoldReasons } from '../core/planner/hold-reason.js';
 import { MirrorRepository } from '../store/mirror-repository.js';
+import { NoopBasisRepository } from '../store/noop-basis-repository.js';
 import { IsolatedObjectRepository } from '../store/isolated-object-repository.js';
 import { loadOpsAttention, type OpsAttention } from '../store/ops-attention.js';
 import { OutboxRepository, type FailedOp } from '../store/outbox-repository.js';
@@ -165,6 +167,10 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     now: started.toISOString(),
   });
   const runLog = log.child({ run: runId, connection: request.connectionId });
+  const noopBases = new NoopBasisRepository(db);
+  const basisDigest = noopBasisDigest(request, deps);
+  // Only a real run of changes may skip planning: a full read, a resync --full and a dry run always plan.
+  const storedBasis = request.dryRun || full ? undefined : await noopBases.load(request.connectionId);
   const approvals = new PlanApprovals(db, request.connectionId);
   let heldPlanId: string | null = null;
   let isolated: readonly IsolatedObject[] = [];
@@ -185,6 +191,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     appliedKinds: readonly string[] = [],
     basis: PlanBasis | null = null,
     anomaly: SourceAnomaly | null = null,
+    planSkipped = false,
   ): Promise<SyncOutcome> => {
     const plans = {
       ...(heldPlanId === null ? {} : { heldPlanId }),
@@ -218,6 +225,8 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
         ...(outcome.plan?.rejected ? { held: outcome.plan.rejected.trips } : {}),
         ...(anomaly === null ? {} : { anomaly: anomaly.drops }),
         ...plans,
+        // The read brought no change and nothing else did since the last run: planning was skipped.
+        ...(planSkipped ? { planSkipped: true } : {}),
       },
       outcome.error?.message ?? null,
       end.toISOString(),
@@ -284,6 +293,40 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       }
     }
 
+    if (
+      storedBasis !== undefined &&
+      storedBasis.basis === basisDigest &&
+      !read.result.full &&
+      read.isolated.length === 0 &&
+      isEmptyDelta(read.delta)
+    ) {
+      const attention = await unchangedSince(storedBasis.revision, request, deps, noopBases);
+      if (attention !== undefined) {
+        await mirrorRead(db, read, {
+          connectionId: request.connectionId,
+          runId,
+          now: clock.now().toISOString(),
+          dryRun: false,
+          log: runLog,
+          load: false,
+        });
+        progress({ type: 'plan.done', ops: 0 });
+        runLog.info('no change read and nothing changed since the last run: planning skipped');
+        const none = countOps([]);
+        return await finish(
+          { status: 'succeeded', plan: NO_OPS, planned: none, applied: none, failed: [], error: null, attention },
+          [],
+          null,
+          null,
+          true,
+        );
+      }
+    }
+    // This run plans: whatever basis was stored no longer holds once the mirror moves (and a run that fails half-way
+    // must not leave one behind). One that plans and writes nothing stores it again at the end.
+    if (!request.dryRun) await noopBases.clear(request.connectionId);
+    const revisionBefore = request.dryRun ? null : await noopBases.stateRevision(request.connectionId);
+
     const now = clock.now().toISOString();
     isolated = read.isolated;
     for (const object of isolated) {
@@ -296,6 +339,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       now,
       dryRun: request.dryRun,
       log: runLog,
+      load: true,
     });
     // The read's pages are in the mirror now, and the directory is loaded from it: let them go before planning
     // (at 20 000 users they held as much memory as the directory itself).
@@ -410,6 +454,23 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     if (guardApproval !== undefined && result.stoppedBy === null) {
       await approvals.consume(guardApproval, runId, clock.now().toISOString());
     }
+    // A run that planned nothing, wrote nothing and reported nothing beyond the counts is what the next run of no
+    // change may stand for (the state revision says whether anything was written since, by anyone).
+    if (
+      status === 'succeeded' &&
+      revisionBefore !== null &&
+      // A quiet first sync plans without invites; the runs after it do not, so it stands for none of them.
+      !quiet &&
+      plan.ops.length === 0 &&
+      enqueued.entries.length === 0 &&
+      result.applied.length === 0 &&
+      approvedPlanIds.length === 0 &&
+      isolated.length === 0 &&
+      desired.nestingCycles === undefined &&
+      (await noopBases.stateRevision(request.connectionId)) === revisionBefore
+    ) {
+      await noopBases.store(request.connectionId, { basis: basisDigest, revision: revisionBefore });
+    }
     return await finish(
       { status, plan, planned, applied, failed, error: stoppedBy, attention },
       result.applied.map((op) => op.kind),
@@ -428,8 +489,18 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
 async function mirrorRead(
   db: Kysely<Database>,
   read: DirectoryRead,
-  context: { connectionId: string; runId: string; now: string; dryRun: boolean; log: Log },
-): Promise<Directory> {
+  context: { connectionId: string; runId: string; now: string; dryRun: boolean; log: Log; load: true },
+): Promise<Directory>;
+async function mirrorRead(
+  db: Kysely<Database>,
+  read: DirectoryRead,
+  context: { connectionId: string; runId: string; now: string; dryRun: false; log: Log; load: false },
+): Promise<null>;
+async function mirrorRead(
+  db: Kysely<Database>,
+  read: DirectoryRead,
+  context: { connectionId: string; runId: string; now: string; dryRun: boolean; log: Log; load: boolean },
+): Promise<Directory | null> {
   const { connectionId, runId, now } = context;
   try {
     return await db.transaction().execute(async (trx) => {
@@ -451,12 +522,75 @@ async function mirrorRead(
       await trxMirror.putCursor(connectionId, DIRECTORY_CURSOR, released ? null : read.result.cursor, now);
       if (read.result.full) await new ConnectionRepository(trx).markFullRead(connectionId, now);
       if (context.dryRun) throw new DryRunRollback(await trxMirror.loadDirectory(connectionId));
-      return trxMirror.loadDirectory(connectionId);
+      return context.load ? trxMirror.loadDirectory(connectionId) : null;
     });
   } catch (error) {
     if (!(error instanceof DryRunRollback)) throw error;
     return error.directory;
   }
+}
+
+const NO_OPS: Plan = { ops: [], rejected: null };
+
+/** Bump when the planner would plan differently from the same mirror, app state and settings. */
+const NOOP_BASIS_VERSION = 1;
+
+/**
+ * A digest of everything in the request that shapes the plan or the run's work besides the mirror and the stored
+ * state (those are covered by the read and the state revision): the policy, invites on or off and their lifecycle,
+ * the guards and limits, and who the IdP is. Canonically encoded, so the same settings loaded again match.
+ */
+function noopBasisDigest(request: SyncRequest, deps: SyncDeps): string {
+  const settings = {
+    version: NOOP_BASIS_VERSION,
+    idp: deps.connector.idp,
+    source: deps.connector.source,
+    policy: request.policy ?? DEFAULT_POLICY,
+    invites: deps.invites !== null,
+    quietFirstSync: request.quietFirstSync ?? false,
+    reminders: request.reminders ?? null,
+    maxInvitesPerMinute: request.maxInvitesPerMinute ?? null,
+    guards: request.guards,
+    maxSourceDrop: request.maxSourceDrop,
+    allowMassDeactivation: request.allowMassDeactivation,
+    maxOpAttempts: request.maxOpAttempts ?? DEFAULT_MAX_OP_ATTEMPTS,
+  };
+  return createHash('sha256').update(canonicalEncoding(settings)).digest('hex');
+}
+
+function isEmptyDelta(delta: DirectoryDelta): boolean {
+  return (
+    delta.users.size === 0 &&
+    delta.deletedUsers.size === 0 &&
+    delta.isolatedUsers.size === 0 &&
+    delta.groups.size === 0 &&
+    delta.deletedGroups.size === 0 &&
+    delta.isolatedGroups.size === 0 &&
+    delta.replacedMembers.size === 0 &&
+    delta.addedMembers.size === 0 &&
+    delta.removedMembers.size === 0 &&
+    delta.unidentified.length === 0
+  );
+}
+
+/**
+ * The outbox's attention when nothing was written to the connection's state since the basis was stored, no op
+ * waits, fails or is held, and no invite work came due with time; undefined when the run must plan.
+ */
+async function unchangedSince(
+  revision: number,
+  request: SyncRequest,
+  deps: SyncDeps,
+  noopBases: NoopBasisRepository,
+): Promise<OpsAttention | undefined> {
+  if ((await noopBases.stateRevision(request.connectionId)) !== revision) return undefined;
+  if (deps.invites !== null) {
+    const invites = new InviteRepository(deps.db, request.connectionId);
+    if (await invites.workDue(deps.clock.now(), request.reminders ?? null)) return undefined;
+  }
+  const attention = await loadOpsAttention(deps.db, request.connectionId);
+  const { held, parked, failed } = attention.counts;
+  return held + parked + failed === 0 ? attention : undefined;
 }
 
 /**

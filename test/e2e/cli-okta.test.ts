@@ -123,6 +123,39 @@ describe.each(DIALECTS)('dirsync sync through the CLI on Okta (real SDK, HTTPS e
     expect(smtp.messages().length).toBe(before.mails);
   });
 
+  it('a no-op after a no-op skips planning: same summary and status as a planned no-op, same three requests', async () => {
+    // The previous test's no-op planned (the first sync had written) and stored the basis; forget it to plan again.
+    await database.db.updateTable('connections').set({ noop_basis: null }).execute();
+    const normalise = (text: string) =>
+      text.replace(/\d+\.\d s \(run [0-9a-f-]+\)/g, 'T s (run R)').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'R');
+    const planned = await sync();
+    const plannedStatus = await runCli(['status'], env);
+    okta.requests.clear();
+    const before = { writes: writes(), mails: smtp.messages().length };
+    const skipped = await sync();
+    const skippedStatus = await runCli(['status'], env);
+    expect(okta.requests.entries).toHaveLength(3);
+    expect(writes()).toBe(before.writes);
+    expect(smtp.messages().length).toBe(before.mails);
+    expect(normalise(skipped.stdout)).toBe(normalise(planned.stdout));
+    expect(skipped.stderr).toContain('planning skipped');
+    expect(planned.stderr).not.toContain('planning skipped');
+    // `status` lists one run more; the newest reads the same, and so does everything else.
+    const runLine = /^\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+(.*)$/;
+    const statusOf = (text: string) => ({
+      newest: text
+        .split('\n')
+        .map((line) => runLine.exec(line)?.[1])
+        .find((run) => run !== undefined),
+      rest: text
+        .split('\n')
+        .filter((line) => !runLine.test(line))
+        .join('\n'),
+    });
+    expect(statusOf(skippedStatus.stdout)).toEqual(statusOf(plannedStatus.stdout));
+    expect(statusOf(skippedStatus.stdout).newest).toMatch(/^succeeded\s+incremental\s+cli$/);
+  });
+
   it('follows deactivation, suspension, deletion, reactivation, activation of a staged user, renames and moves', async () => {
     offsetMs = 0;
     const s = okta.store;
