@@ -127,6 +127,18 @@ async function benchIdp(idp: ScaleIdp): Promise<string[]> {
       }
       noopRun = { run, idp: idp.takeRequests(), writes: scimWrites.drain() - writesBefore };
     }
+    // A scheduled worker's usual run: a no-op after a no-op, which may skip planning (the first no-op after a
+    // sync that wrote plans, to find there is nothing to do).
+    let steadyNoop;
+    if (noopRun !== undefined && !noopRun.run.timedOut) {
+      const run = await timedCliRun(['sync'], env, { timeoutMs, probes });
+      steadyNoop = {
+        run,
+        idp: idp.takeRequests(),
+        writes: scimWrites.drain() - writes.total - noopRun.writes,
+        planSkipped: /planning skipped/.test(run.result.stdout + run.result.stderr),
+      };
+    }
 
     // The floors, after the syncs so they never compete with them for the two cores.
     const readFloor = await firstIdp.readFloor();
@@ -156,6 +168,7 @@ async function benchIdp(idp: ScaleIdp): Promise<string[]> {
       writeFloor,
       mailFloor,
       noop,
+      steadyNoop,
     };
     const report = formatScaleReport(figures);
     if (process.env['BENCH_SHOW_OUTPUT'] === '1') {

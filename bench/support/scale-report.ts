@@ -36,6 +36,10 @@ export interface ScaleFigures {
         readonly writes: number;
       }
     | undefined;
+  /** A no-op after the no-op (`planSkipped`: it said so in its log). */
+  readonly steadyNoop:
+    | { readonly run: TimedCliRun; readonly idp: IdpRequests; readonly writes: number; readonly planSkipped: boolean }
+    | undefined;
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
@@ -150,5 +154,16 @@ function noopLines(f: ScaleFigures): string[] {
     `  IdP requests ${n(idp.count)} | target ≤ minimum ${n(f.noopMinimum.requests)} (${f.noopMinimum.formula}) + ${String(TARGETS.noopExtraRequests)} = ${n(allowed)} | ` +
       `ratio ${ratio(idp.count / allowed)}; made: ${idp.breakdown}; floor replayed ${n(floor.requests)}; SCIM writes ${n(writes)}` +
       `; peak RSS ${run.peakRssMb === undefined ? 'n/a' : `${run.peakRssMb.toFixed(0)} MB`}`,
+    ...steadyNoopLines(f),
+  ];
+}
+
+function steadyNoopLines(f: ScaleFigures): string[] {
+  if (f.steadyNoop === undefined) return [];
+  const { run, idp, writes, planSkipped } = f.steadyNoop;
+  return [
+    `steady no-op (a no-op after a no-op${planSkipped ? ', planning skipped' : ', PLANNED'}) ${s(run.ms)} | target ≤ ${s(TARGETS.noopMs)} | ` +
+      `ratio ${ratio(run.ms / TARGETS.noopMs)}; IdP requests ${n(idp.count)}; SCIM writes ${n(writes)}; peak RSS ` +
+      (run.peakRssMb === undefined ? 'n/a' : `${run.peakRssMb.toFixed(0)} MB`),
   ];
 }
