@@ -1,12 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../connectors/connector-error.js';
-import type { ReadResult } from '../../connectors/directory-connector.js';
 import { OktaConnector, type OktaConnectorOptions } from '../../connectors/okta/okta-connector.js';
 import { parseOktaConfig } from '../../connectors/okta/okta-config.js';
-import type { DirectoryChange } from '../../src/core/model/directory-change.js';
 import { OktaCaTrustingRequestExecutor } from '../emulators/okta/okta-ca-trusting-request-executor.js';
 import { OktaOrgEmulator, type OktaOrgEmulatorOptions } from '../emulators/okta/okta-org-emulator.js';
+import { fullRead } from '../support/full-read.js';
 
 let emulator: OktaOrgEmulator;
 let caPem: string;
@@ -29,19 +28,9 @@ function connector(env: Record<string, string> = {}, options: OktaConnectorOptio
   });
 }
 
-async function drain(conn: OktaConnector): Promise<{ changes: DirectoryChange[]; result: ReadResult }> {
-  const generator = conn.read({ full: true, cursor: null });
-  const changes: DirectoryChange[] = [];
-  for (;;) {
-    const next = await generator.next();
-    if (next.done === true) return { changes, result: next.value };
-    changes.push(...next.value.changes);
-  }
-}
-
 /** The ConnectorError a read throws (from inside the generator), or a failure when it does not throw one. */
 async function failureOf(conn: OktaConnector): Promise<ConnectorError> {
-  const caught = await drain(conn).then(
+  const caught = await fullRead(conn).then(
     () => undefined,
     (error: unknown) => error,
   );
@@ -77,7 +66,7 @@ describe('OktaConnector under rate limits and faults', () => {
     const events: { status: number | undefined; throttled: boolean }[] = [];
     const started = Date.now();
 
-    const { changes } = await drain(connector({}, { onRequest: (event) => events.push(event) }));
+    const { changes } = await fullRead(connector({}, { onRequest: (event) => events.push(event) }));
 
     expect(changes.filter((change) => change.type === 'user')).toHaveLength(450);
     const throttled = emulator.requests.entries.filter((entry) => entry.status === 429).length;
@@ -95,7 +84,7 @@ describe('OktaConnector under rate limits and faults', () => {
     emulator.faults.inject({ path: '/api/v1/users', kind: { type: 'reset' } });
     const events: (number | undefined)[] = [];
 
-    const { result } = await drain(connector({}, { onRequest: (event) => events.push(event.status) }));
+    const { result } = await fullRead(connector({}, { onRequest: (event) => events.push(event.status) }));
 
     expect(result.full).toBe(true);
     expect(emulator.requests.entries.map((entry) => [entry.path.split('?')[0], entry.status])).toEqual([
@@ -119,7 +108,7 @@ describe('OktaConnector under rate limits and faults', () => {
       { requestExecutor: new OktaCaTrustingRequestExecutor(caPem, { maxRetries: 2, requestTimeout: 500 }) },
     );
 
-    const { result, changes } = await drain(slowTolerant);
+    const { result, changes } = await fullRead(slowTolerant);
 
     expect(result.full).toBe(true);
     expect(changes.filter((change) => change.type === 'user')).toHaveLength(1);
@@ -175,7 +164,7 @@ describe('OktaConnector errors name what to fix', () => {
     emulator.store.createUser({ profile: person('ann') });
     const app = serviceApp(['okta.users.read', 'okta.groups.read', 'okta.logs.read']);
 
-    const { changes } = await drain(
+    const { changes } = await fullRead(
       connector(privateKeyEnv(app.clientId, app.privateKeyPem, 'okta.users.read,okta.groups.read okta.logs.read')),
     );
 

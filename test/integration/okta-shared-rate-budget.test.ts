@@ -2,16 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ReadResult } from '../../connectors/directory-connector.js';
 import { MemoryRateBudget } from '../../connectors/memory-rate-budget.js';
 import { parseOktaConfig } from '../../connectors/okta/okta-config.js';
 import { OktaConnector } from '../../connectors/okta/okta-connector.js';
 import type { RateBudget } from '../../connectors/rate-budget.js';
 import { RedisRateBudget } from '../../connectors/redis-rate-budget.js';
-import type { DirectoryChange } from '../../src/core/model/directory-change.js';
 import { OktaCaTrustingRequestExecutor } from '../emulators/okta/okta-ca-trusting-request-executor.js';
 import { OktaOrgEmulator } from '../emulators/okta/okta-org-emulator.js';
 import { TEST_REDIS_URL } from '../support/test-redis.js';
+import { fullRead } from '../support/full-read.js';
 
 const GROUPS = 2;
 /** Syncs of the org at once: e.g. two workers each running two connections of the same org. */
@@ -65,18 +64,8 @@ function worker(budget: RateBudget): OktaConnector {
   });
 }
 
-async function drain(conn: OktaConnector): Promise<{ changes: DirectoryChange[]; result: ReadResult }> {
-  const generator = conn.read({ full: true, cursor: null });
-  const changes: DirectoryChange[] = [];
-  for (;;) {
-    const next = await generator.next();
-    if (next.done === true) return { changes, result: next.value };
-    changes.push(...next.value.changes);
-  }
-}
-
 async function readTogether(budgets: readonly RateBudget[]): Promise<number> {
-  const reads = await Promise.all(budgets.map((budget) => drain(worker(budget))));
+  const reads = await Promise.all(budgets.map((budget) => fullRead(worker(budget))));
   for (const { changes } of reads) {
     expect(changes.filter((change) => change.type === 'user')).toHaveLength(3);
     expect(changes.filter((change) => change.type === 'group')).toHaveLength(GROUPS + 1);

@@ -38,22 +38,8 @@ const window = (remaining: number, resetInMs = 60_000, limit = 10): RateWindow =
 });
 
 /** Takes `count` slots at once and says how many went; the others (held) are aborted. */
-async function slotsGiven(budgets: readonly RateBudget[], count: number): Promise<number> {
-  const stop = new AbortController();
-  let went = 0;
-  const takes = Array.from({ length: count }, (_, index) =>
-    (budgets[index % budgets.length] as RateBudget).take('okta:org:/api/v1/users', stop.signal).then(
-      () => {
-        went += 1;
-      },
-      () => undefined,
-    ),
-  );
-  // Slots that go resolve after a Redis round trip; held ones would wait a minute.
-  await sleep(400);
-  stop.abort();
-  await Promise.all(takes);
-  return went;
+function slotsGiven(budgets: readonly RateBudget[], count: number): Promise<number> {
+  return granted(budgets, count, (budget, signal) => budget.take('okta:org:/api/v1/users', signal));
 }
 
 beforeAll(() => {
@@ -164,18 +150,29 @@ describe('RedisRateBudget shared by workers', () => {
 });
 
 /** Spends `count` units one at a time at once and says how many went; the others (held) are aborted. */
-async function unitsGiven(budgets: readonly RateBudget[], count: number): Promise<number> {
+function unitsGiven(budgets: readonly RateBudget[], count: number): Promise<number> {
+  return granted(budgets, count, (budget, signal) => budget.takeRefill(GRAPH_KEY, 1, REFILL, signal));
+}
+
+/**
+ * Asks for `count` grants at once, spread over the budgets, and says how many went: those that go resolve after a
+ * Redis round trip, held ones would wait for a window's end or a refill, so they are aborted after 400 ms.
+ */
+async function granted(
+  budgets: readonly RateBudget[],
+  count: number,
+  take: (budget: RateBudget, signal: AbortSignal) => Promise<void>,
+): Promise<number> {
   const stop = new AbortController();
   let went = 0;
   const takes = Array.from({ length: count }, (_, index) =>
-    (budgets[index % budgets.length] as RateBudget).takeRefill(GRAPH_KEY, 1, REFILL, stop.signal).then(
+    take(budgets[index % budgets.length] as RateBudget, stop.signal).then(
       () => {
         went += 1;
       },
       () => undefined,
     ),
   );
-  // Units that go resolve after a Redis round trip; held ones would wait for a refill of a minute.
   await sleep(400);
   stop.abort();
   await Promise.all(takes);

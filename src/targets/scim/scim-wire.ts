@@ -1,8 +1,9 @@
 import { Agent, request } from 'undici';
+import type { ScimMethod } from './scim-http.js';
 
 /** One HTTP request as the SCIM target puts it on the wire. */
 export interface ScimWireRequest {
-  readonly method: string;
+  readonly method: ScimMethod;
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | undefined;
@@ -32,7 +33,7 @@ export const sendOverUndici: ScimSend = async (wire) => {
   agent ??= new Agent({ keepAliveTimeout: 4_000 });
   const response = await request(wire.url, {
     dispatcher: agent,
-    method: wire.method as 'GET',
+    method: wire.method,
     headers: wire.headers,
     body: wire.body ?? null,
     headersTimeout: wire.timeoutMs,
