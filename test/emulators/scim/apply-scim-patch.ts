@@ -1,6 +1,6 @@
 import { coerceScimElement, coerceScimValue } from './normalize-scim-resource.js';
 import { ScimError } from './scim-error.js';
-import { cloneJson, deleteKey, isJsonObject, jsonEquals } from './scim-json.js';
+import { deleteKey, isJsonObject, jsonEquals } from './scim-json.js';
 import type { JsonObject, JsonValue } from './scim-json.js';
 import { parseScimPatchPath } from './scim-patch-path.js';
 import type { ScimPatchPath } from './scim-patch-path.js';
@@ -12,18 +12,27 @@ import type { ScimAttribute, ScimResourceSchema } from './scim-resource-schema.j
  * Applies PATCH operations in order to a copy of the resource and returns the copy: "A PATCH request, regardless
  * of the number of operations, SHALL be treated as atomic" (RFC 7644 §3.5.2), so the caller keeps the original
  * when this throws. The result still has to pass `normalizeScimResource` (required attributes and the like).
+ *
+ * Copy on write: only the top-level object is copied up front; an operation replaces the attribute values it
+ * changes with new ones and never writes into the resource's own values (the store hands them out frozen), so a
+ * PATCH costs what it touches, not the size of the resource.
  */
 export function applyScimPatch(
   resource: JsonObject,
   operations: readonly ScimPatchOperation[],
   schema: ScimResourceSchema,
 ): JsonObject {
-  const target = cloneJson(resource);
-  for (const operation of operations) applyOperation(target, operation, schema);
+  const target = { ...resource };
+  for (const operation of operations) applyScimPatchOperation(target, operation, schema);
   return target;
 }
 
-function applyOperation(target: JsonObject, operation: ScimPatchOperation, schema: ScimResourceSchema): void {
+/** One operation of `applyScimPatch`, applied to `target` (a copy the caller owns) in the same copy-on-write way. */
+export function applyScimPatchOperation(
+  target: JsonObject,
+  operation: ScimPatchOperation,
+  schema: ScimResourceSchema,
+): void {
   if (operation.path === undefined) {
     // RFC 7644 §3.5.2.2: "If 'path' is unspecified, the operation fails with ... 'noTarget'".
     if (operation.op === 'remove') throw ScimError.badRequest('noTarget', '"remove" needs a "path"');
@@ -42,6 +51,12 @@ function applyOperation(target: JsonObject, operation: ScimPatchOperation, schem
     return;
   }
   const path = parseScimPatchPath(operation.path, schema);
+  checkOperationValue(operation);
+  applyAt(target, operation.op, path, operation.value ?? null);
+}
+
+/** An operation with a `path`: `remove` takes no `value`, `add` and `replace` need one. */
+export function checkOperationValue(operation: ScimPatchOperation): void {
   if (operation.op === 'remove') {
     // Refused rather than ignored: a client sending members to remove under path "members" (a known
     // non-standard habit) would otherwise, read literally, empty the whole group.
@@ -51,7 +66,6 @@ function applyOperation(target: JsonObject, operation: ScimPatchOperation, schem
   } else if (operation.value === undefined) {
     throw ScimError.badRequest('invalidValue', `"${operation.op}" needs a "value"`);
   }
-  applyAt(target, operation.op, path, operation.value ?? null);
 }
 
 function applyAt(target: JsonObject, op: ScimPatchOperationName, path: ScimPatchPath, value: JsonValue): void {
@@ -150,10 +164,10 @@ function applyFiltered(
 ): void {
   const attribute = path.attribute;
   const elements = elementsOf(target[attribute.name]);
-  const matched = elements.filter(filter);
+  const matched = new Set(elements.filter(filter));
   // RFC 7644 §3.5.2.3 (replace) and the "noTarget" definition of §3.12: a filter matching nothing is an error.
   // For remove the RFC is silent; the emulator takes the strict reading so that clients prove they cope with it.
-  if (matched.length === 0) {
+  if (matched.size === 0) {
     throw ScimError.badRequest('noTarget', `"${path.text}" matches no value of ${attribute.name}`);
   }
   const sub = path.subAttribute;
@@ -161,26 +175,26 @@ function applyFiltered(
   if (op === 'remove') {
     result =
       sub === undefined
-        ? elements.filter((element) => !matched.includes(element))
-        : elements.map((element) => (matched.includes(element) ? without(element, sub.name) : element));
+        ? elements.filter((element) => !matched.has(element))
+        : elements.map((element) => (matched.has(element) ? without(element, sub.name) : element));
   } else if (sub === undefined) {
     const incoming = coerceScimElement(attribute, value, path.text);
     if (!isJsonObject(incoming)) throw ScimError.badRequest('invalidValue', `"${path.text}" needs an object value`);
     // add merges into each matched record; replace swaps each matched record (RFC 7644 §3.5.2.3).
     result = elements.map((element) =>
-      matched.includes(element) ? (op === 'add' ? { ...element, ...incoming } : { ...incoming }) : element,
+      matched.has(element) ? (op === 'add' ? { ...element, ...incoming } : { ...incoming }) : element,
     );
   } else {
     const coerced = coerceScimElement(sub, value, path.text);
     result = elements.map((element) => {
-      if (!matched.includes(element)) return element;
+      if (!matched.has(element)) return element;
       return coerced === undefined ? without(element, sub.name) : { ...element, [sub.name]: coerced };
     });
   }
   if (op !== 'remove')
     demoteOtherPrimaries(
       result,
-      result.filter((_, index) => matched.includes(elements[index] ?? {})),
+      result.filter((_, index) => matched.has(elements[index] ?? {})),
     );
   const kept = result.filter((element) => Object.keys(element).length > 0);
   setOrDelete(target, attribute.name, kept.length === 0 ? undefined : kept);
@@ -188,17 +202,18 @@ function applyFiltered(
 
 /**
  * RFC 7644 §3.5.2: setting a value's "primary" to true "SHALL cause the server to automatically set 'primary' to
- * 'false' for any other values in the array".
+ * 'false' for any other values in the array". The demoted values are replaced by copies in `elements` (a new array
+ * the caller owns), never written into: they may be the stored resource's own.
  */
 function demoteOtherPrimaries(elements: JsonObject[], changed: readonly JsonObject[]): void {
   if (!changed.some((element) => element['primary'] === true)) return;
-  for (const element of elements) {
-    if (!changed.includes(element) && element['primary'] === true) element['primary'] = false;
-  }
+  elements.forEach((element, index) => {
+    if (!changed.includes(element) && element['primary'] === true) elements[index] = { ...element, primary: false };
+  });
 }
 
 /** Two values are the same when their `value` (and `type`, when either has one) match. */
-function sameElement(attribute: ScimAttribute, a: JsonObject, b: JsonObject): boolean {
+export function sameElement(attribute: ScimAttribute, a: JsonObject, b: JsonObject): boolean {
   const caseExact = attribute.subAttributes.find((sub) => sub.name === 'value')?.caseExact ?? true;
   const fold = (value: JsonValue | undefined): JsonValue | undefined =>
     typeof value === 'string' && !caseExact ? value.toLowerCase() : value;

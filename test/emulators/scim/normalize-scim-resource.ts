@@ -9,12 +9,14 @@ import type { ScimAttribute, ScimResourceSchema } from './scim-resource-schema.j
  * canonical attribute names, without the read-only ones (`id`, `meta`: the store owns them) and without
  * unassigned ones. Unknown attributes are refused rather than dropped, so a client never believes it set
  * something the app ignored. `sentBody`: the body came from a client (POST, PUT), whose `schemas` must then list
- * every extension it writes; the result of a PATCH gets its `schemas` from the attributes it holds.
+ * every extension it writes; the result of a PATCH gets its `schemas` from the attributes it holds. `heldApart`: a
+ * value that stands for an attribute the caller holds apart and has checked itself (a group's members, see
+ * `ScimStore`), kept as it is, where it is.
  */
 export function normalizeScimResource(
   body: JsonValue,
   schema: ScimResourceSchema,
-  { sentBody }: { readonly sentBody: boolean },
+  { sentBody, heldApart }: { readonly sentBody: boolean; readonly heldApart?: JsonValue },
 ): JsonObject {
   if (!isJsonObject(body)) throw ScimError.badRequest('invalidSyntax', 'The body must be a JSON object');
   const schemas = body['schemas'];
@@ -33,6 +35,10 @@ export function normalizeScimResource(
     }
     // RFC 7643 §2.2: readOnly values sent by a client SHALL be ignored.
     if (attribute.mutability === 'readOnly') continue;
+    if (heldApart !== undefined && value === heldApart) {
+      resource[attribute.name] = value;
+      continue;
+    }
     const coerced = coerceScimValue(attribute, value, attribute.name);
     if (coerced !== undefined) resource[attribute.name] = coerced;
   }

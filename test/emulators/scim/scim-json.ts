@@ -17,6 +17,17 @@ export function parseJson(text: string): JsonValue | undefined {
   }
 }
 
+/**
+ * Freezes a value and everything in it, so that what the store holds can be handed out without a copy. Stops at
+ * values already frozen: their contents were frozen with them.
+ */
+export function deepFreeze<T extends JsonValue>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const item of Array.isArray(value) ? value : Object.values(value)) deepFreeze(item);
+  return value;
+}
+
 export function cloneJson<T extends JsonValue>(value: T): T {
   // A JSON round trip: several times faster than structuredClone for these small plain objects.
   return JSON.parse(JSON.stringify(value)) as T;

@@ -53,6 +53,14 @@ export class ScimProjection {
     return new ScimProjection(mode, paths);
   }
 
+  /** Whether any of this attribute can be in a resource it shapes (false: the resource may be read without it). */
+  selects(attributeName: string): boolean {
+    const lower = attributeName.toLowerCase();
+    if (ALWAYS_RETURNED.has(lower)) return true;
+    const paths = this.#paths.filter((path) => path.attribute === lower);
+    return this.#mode === 'attributes' ? paths.length > 0 : !paths.some((path) => path.subAttribute === undefined);
+  }
+
   apply(resource: JsonObject): JsonObject {
     return this.#mode === 'attributes' ? this.#keep(resource) : this.#remove(resource);
   }

@@ -3,6 +3,7 @@ import type { ScimPredicate } from './compile-scim-filter.js';
 import { GROUP_SCHEMA, USER_SCHEMA } from './scim-core-schemas.js';
 import { ScimError } from './scim-error.js';
 import { parseScimFilter } from './scim-filter.js';
+import type { ScimFilter } from './scim-filter.js';
 import { isJsonObject } from './scim-json.js';
 import type { JsonObject, JsonValue } from './scim-json.js';
 import {
@@ -87,25 +88,28 @@ export function routeScimRequest(context: ScimRouteContext, request: ScimRouteRe
   }
   const id = decodeURIComponent(rawId);
   const { store } = context;
+  // A group's members are read only when the answer holds them (see `ScimReadOptions`).
+  const read = { members: projection?.selects('members') ?? true };
   if (dovetail && schema === GROUP_SCHEMA && (request.method === 'PUT' || request.method === 'DELETE')) {
     throw new ScimError(501, `This provider does not support ${request.method} on groups`);
   }
   if (dovetail && request.method === 'PUT') checkDovetailUser(schema, request.body);
   switch (request.method) {
     case 'GET':
-      return resourceResponse(200, store.get(schema, id), projection);
+      return resourceResponse(200, store.get(schema, id, read), projection);
     case 'PUT':
       // RFC 7644 §3.12: 501 "Service provider does not support the request operation".
       if (context.mode === 'limited') throw new ScimError(501, 'This provider does not support PUT; use PATCH');
-      return resourceResponse(200, store.replace(schema, id, request.body ?? null, request.ifMatch), projection);
+      return resourceResponse(200, store.replace(schema, id, request.body ?? null, request.ifMatch, read), projection);
     case 'PATCH': {
       if (!context.patchSupported) throw new ScimError(501, 'This provider does not support PATCH');
       const operations = parseScimPatchRequest(request.body ?? null);
       if (context.mode === 'limited') checkLimitedPatch(schema, operations);
       if (dovetail) checkDovetailPatch(schema, operations);
-      const patched = store.patch(schema, id, operations, request.ifMatch);
       // RFC 7644 §3.5.2 allows 200 with the resource or 204; the limited mode takes the terse one.
-      return context.mode === 'limited' ? { status: 204 } : resourceResponse(200, patched, projection);
+      const terse = context.mode === 'limited';
+      const patched = store.patch(schema, id, operations, request.ifMatch, { members: read.members && !terse });
+      return terse ? { status: 204 } : resourceResponse(200, patched, projection);
     }
     case 'DELETE':
       store.delete(schema, id, request.ifMatch);
@@ -147,7 +151,7 @@ function create(
     throw ScimError.badRequest('invalidSyntax', 'This provider does not take members on create; add them by PATCH');
   }
   if (context.dialect === 'dovetail') checkDovetailUser(schema, value);
-  const created = context.store.create(schema, value);
+  const created = context.store.create(schema, value, { members: projection?.selects('members') ?? true });
   const response = resourceResponse(201, created, projection);
   // RFC 7644 §3.3: the Location header of a 201 is the resource's meta.location.
   return { ...response, headers: { ...response.headers, Location: metaOf(created, 'location') } };
@@ -161,8 +165,10 @@ function list(
 ): ScimResponse {
   const filterText = query.get('filter');
   let predicate: ScimPredicate | undefined;
+  let predicateReadsMembers = false;
   if (filterText !== null) {
     const filter = parseScimFilter(filterText);
+    predicateReadsMembers = filterPaths(filter).some((path) => /members/i.test(path));
     if (context.mode === 'limited') checkLimitedFilter(schema, filter);
     if (context.dialect === 'dovetail') checkDovetailFilter(schema, filter);
     predicate = compileScimFilter(filter, { schema, attributes: schema.attributes });
@@ -172,7 +178,10 @@ function list(
   const startIndex = Math.max(1, integerParameter(query, 'startIndex') ?? 1);
   const wanted = integerParameter(query, 'count') ?? context.maxPageSize;
   const count = Math.min(Math.max(0, wanted), context.maxPageSize);
-  const { total, resources } = context.store.page(schema, predicate, startIndex - 1, count);
+  const { total, resources } = context.store.page(schema, predicate, startIndex - 1, count, {
+    members: projection?.selects('members') ?? true,
+    predicateReadsMembers,
+  });
   const body: JsonObject = {
     schemas: [LIST_RESPONSE_SCHEMA],
     totalResults: total,
@@ -181,6 +190,22 @@ function list(
     Resources: projection === undefined ? resources : resources.map((resource) => projection.apply(resource)),
   };
   return { status: 200, body };
+}
+
+/** Every attribute path a filter names (conservatively: a path that names members in any way says "members"). */
+function filterPaths(filter: ScimFilter): string[] {
+  switch (filter.kind) {
+    case 'compare':
+    case 'present':
+      return [filter.path];
+    case 'valuePath':
+      return [filter.path, ...filterPaths(filter.filter)];
+    case 'and':
+    case 'or':
+      return [...filterPaths(filter.left), ...filterPaths(filter.right)];
+    case 'not':
+      return filterPaths(filter.filter);
+  }
 }
 
 function integerParameter(query: URLSearchParams, name: string): number | undefined {

@@ -470,6 +470,59 @@ describe('ScimTestServer (strict)', () => {
       );
     });
 
+    it('is atomic for members: valid adds and removes followed by a failing operation leave the group as it was', async () => {
+      const [a, b, c] = [await createUser('a@x.test'), await createUser('b@x.test'), await createUser('c@x.test')];
+      const outsider = await createUser('d@x.test');
+      const group = server.seedGroup({ displayName: 'Team', memberIds: [a.id, b.id] });
+      const failing: readonly [unknown, string][] = [
+        [{ op: 'remove', path: `members[value eq "${outsider.id}"]` }, 'noTarget'],
+        [{ op: 'add', path: 'members', value: [{ value: 'nobody' }] }, 'invalidValue'],
+        [{ op: 'add', path: 'members', value: [{ value: b.id, type: 'Group' }] }, 'invalidValue'],
+        [{ op: 'replace', path: 'displayName', value: '' }, 'invalidValue'],
+        [{ op: 'replace', path: 'members', value: [{ value: 'nobody' }] }, 'invalidValue'],
+      ];
+      for (const [operation, scimType] of failing) {
+        const answer = await patch(
+          `/Groups/${group.id}`,
+          { op: 'add', path: 'members', value: [{ value: c.id }] },
+          { op: 'remove', path: `members[value eq "${a.id}"]` },
+          { op: 'replace', value: { displayName: 'Renamed' } },
+          operation,
+        );
+        expectScimError(answer, 400, scimType);
+        expect(server.group(group.id)).toEqual(group);
+      }
+    });
+
+    it('puts a member removed and added again in one PATCH at the end, once, and keeps the others in order', async () => {
+      const [a, b, c] = [await createUser('a@x.test'), await createUser('b@x.test'), await createUser('c@x.test')];
+      const group = server.seedGroup({ displayName: 'Team', memberIds: [a.id, b.id, c.id] });
+      const answer = await patch(
+        `/Groups/${group.id}`,
+        { op: 'remove', path: `members[value eq "${b.id}"]` },
+        { op: 'add', path: 'members', value: [{ value: b.id }, { value: a.id }, { value: b.id, display: 'B' }] },
+      );
+      expect(answer.status).toBe(200);
+      // The first of two values added in one operation is the one kept (a value already held is not added again).
+      expect(server.group(group.id)?.members).toEqual([
+        { value: a.id, type: 'User', $ref: `${baseUrl}/Users/${a.id}` },
+        { value: c.id, type: 'User', $ref: `${baseUrl}/Users/${c.id}` },
+        { value: b.id, type: 'User', $ref: `${baseUrl}/Users/${b.id}` },
+      ]);
+      expect(answer.body.meta.version).not.toBe(group.meta.version);
+    });
+
+    it('never changes what it answered before: a logged answer keeps the members it had', async () => {
+      const [a, b] = [await createUser('a@x.test'), await createUser('b@x.test')];
+      const group = server.seedGroup({ displayName: 'Team', memberIds: [a.id] });
+      const first = await patch(`/Groups/${group.id}`, { op: 'add', path: 'members', value: [{ value: b.id }] });
+      const logged = server.requests({ method: 'PATCH' })[0]?.responseBody;
+      await patch(`/Groups/${group.id}`, { op: 'remove', path: `members[value eq "${a.id}"]` });
+      await call('DELETE', `/Users/${b.id}`);
+      expect(logged).toEqual(first.body);
+      expect(server.group(group.id)?.members).toBeUndefined();
+    });
+
     it('accepts a rename that repeats the group’s own id in the value, as Okta sends it', async () => {
       const group = server.seedGroup({ displayName: 'Old' });
       const answer = await patch(`/Groups/${group.id}`, { op: 'replace', value: { id: group.id, displayName: 'New' } });
