@@ -41,8 +41,10 @@ export class AppliedJournal {
   #committing: Promise<void> = Promise.resolve();
   #failure: Error | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** Those waiting for what is pending now to be committed (see `durable`). */
-  #waiting: (() => void)[] = [];
+  /** Settles when the ops pending now are committed (or their commit failed). */
+  #pendingStored = deferred();
+  /** Each recorded op not committed yet, with what settles when its commit is over (see `durableFor`). */
+  readonly #uncommitted = new Map<string, Promise<void>>();
 
   constructor(db: Kysely<Database>, connectionId: string, clock: Clock, options: AppliedJournalOptions = {}) {
     this.#db = db;
@@ -56,6 +58,7 @@ export class AppliedJournal {
   record(id: string, effects: readonly StateEffect[]): void {
     if (this.#failure !== null) throw this.#failure;
     this.#pending.push({ id, effects });
+    this.#uncommitted.set(id, this.#pendingStored.promise);
     if (this.#pending.length >= this.#maxOps) void this.#commit();
     else this.#timer ??= setTimeout(() => void this.#commit(), this.#maxDelayMs);
   }
@@ -67,12 +70,12 @@ export class AppliedJournal {
   }
 
   /**
-   * Resolves once everything recorded so far is committed, by the commit that size or time brings anyway (within
-   * the 100 ms default): the failure of a commit so far, or null. An invite waits so for its person's rows.
+   * Resolves once the given ops, if recorded, are committed, by the commit that size or time brings anyway (within
+   * the 100 ms default): the failure of a commit so far, or null. An invite waits so for its person's rows, and
+   * only for them: waiting for everything recorded held each invite up to 100 ms while the app's writes went on.
    */
-  async durable(): Promise<Error | null> {
-    if (this.#pending.length > 0) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    else await this.#committing;
+  async durableFor(ids: Iterable<string>): Promise<Error | null> {
+    for (const id of ids) await this.#uncommitted.get(id);
     return this.#failure;
   }
 
@@ -81,9 +84,9 @@ export class AppliedJournal {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const batch = this.#pending;
-    const waiting = this.#waiting;
+    const stored = this.#pendingStored;
     this.#pending = [];
-    this.#waiting = [];
+    this.#pendingStored = deferred();
     this.#committing = this.#committing.then(async () => {
       try {
         if (batch.length === 0 || this.#failure !== null) return;
@@ -102,9 +105,18 @@ export class AppliedJournal {
       } catch (error) {
         this.#failure = error instanceof Error ? error : new Error(String(error));
       } finally {
-        for (const resolve of waiting) resolve();
+        for (const op of batch) this.#uncommitted.delete(op.id);
+        stored.resolve();
       }
     });
     return this.#committing;
   }
+}
+
+function deferred(): { readonly promise: Promise<void>; readonly resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
 }

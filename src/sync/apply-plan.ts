@@ -14,7 +14,6 @@ import type { Mailer } from '../invites/mailer.js';
 import { MailerError } from '../invites/mailer-error.js';
 import type { Log } from '../logger.js';
 import { InviteRepository } from '../store/invite-repository.js';
-import { AppStateRepository } from '../store/app-state-repository.js';
 import type { Database } from '../store/database.js';
 import { OutboxRepository, type OutboxEntry } from '../store/outbox-repository.js';
 import { OpHeldError } from '../targets/op-held-error.js';
@@ -24,6 +23,7 @@ import { TargetError } from '../targets/target-error.js';
 import type { Clock } from '../clock.js';
 import { ATTEMPT_MARK_WINDOW, AttemptMarker } from './attempt-marker.js';
 import { AppliedJournal } from './applied-journal.js';
+import { InviteLedger } from './invite-ledger.js';
 import { InviteReadiness } from './invite-readiness.js';
 import type { SyncProgress } from './sync-progress.js';
 
@@ -99,6 +99,7 @@ export async function applyPlan(
 ): Promise<ApplyResult> {
   const outbox = new OutboxRepository(deps.db);
   const journal = new AppliedJournal(deps.db, connectionId, deps.clock);
+  const ledger = new InviteLedger(deps.db, connectionId, deps.clock);
   const linked = new LinkedIds(state);
   const applied: Op[] = [];
   const unsupported: UnsupportedOp[] = [];
@@ -117,10 +118,10 @@ export async function applyPlan(
   });
   let done = 0;
   // One entry, start to finish; returns the error that stops the run, if any.
-  const applyEntry = async (entry: OutboxEntry, marker: AttemptMarker): Promise<Error | null> => {
+  const applyEntry = async (entry: OutboxEntry, marks: AttemptMarker | InviteLedger): Promise<Error | null> => {
     const { op } = entry;
     try {
-      const outcome = await applyOne(connectionId, entry, state, linked, marker, deps);
+      const outcome = await applyOne(connectionId, entry, state, linked, marks, deps);
       const now = deps.clock.now().toISOString();
       switch (outcome.status) {
         case 'skipped':
@@ -135,15 +136,10 @@ export async function applyPlan(
         case 'applied': {
           const removedGroupAppId = op.kind === 'group.delete' ? state.groups.get(op.externalId)?.appId : undefined;
           const effects = applyOp(state, op, outcome.created);
-          if (op.kind === 'invite.send') {
-            // Committed on its own: a crash before this commit sends this one mail again, never a batch of them.
-            await deps.db.transaction().execute(async (trx) => {
-              await new AppStateRepository(trx).persist(connectionId, effects, now);
-              await new OutboxRepository(trx).finish(entry.id, 'applied', null, now);
-            });
-          } else {
-            journal.record(entry.id, effects);
-          }
+          // An invite's record goes into the commit of its connection's next attempt (see `InviteLedger`): a
+          // crash before it sends this one mail again, never a batch of them.
+          if (op.kind === 'invite.send') ledger.sent(entry.id, effects);
+          else journal.record(entry.id, effects);
           linked.update(effects, removedGroupAppId);
           applied.push(op);
           break;
@@ -235,18 +231,18 @@ export async function applyPlan(
   // Invites go out alongside the app's writes (another server), each once its person's account ops are done and
   // stored: the invite updates the person's invite row, which their create put there.
   const sendInvites = async (): Promise<Error | null> => {
-    // An invite marks its own attempt, with its invite row (see `applyOne`): this marker marks nothing.
-    const marker = new AttemptMarker(inviteEntries, outbox, now, 1);
     const stoppedBy = await runBounded(
       inviteEntries,
       mails,
       async (entry) => {
         if (entry.op.kind !== 'invite.send' || !(await readiness.ready(entry.op.userExternalId))) return null;
-        return (await journal.durable()) ?? (await applyEntry(entry, marker));
+        const user = entry.op.userExternalId;
+        return (await journal.durableFor(readiness.opsOf(user))) ?? (await applyEntry(entry, ledger));
       },
       () => deps.signal?.aborted === true || appStoppedBy !== null,
     );
-    return stoppedBy;
+    // The invites the mail server accepted are stored before the run ends, stopped or not.
+    return stoppedBy ?? (await ledger.flush());
   };
 
   try {
@@ -254,7 +250,7 @@ export async function applyPlan(
     return result(appStop ?? inviteStop ?? (await journal.flush()));
   } finally {
     // An unexpected error (a bug) still leaves what was applied stored.
-    await journal.flush();
+    await Promise.all([journal.flush(), ledger.flush()]);
   }
 }
 
@@ -349,12 +345,15 @@ async function applyOne(
   entry: OutboxEntry,
   state: MutableAppState,
   linked: LinkedIds,
-  marker: AttemptMarker,
+  marks: AttemptMarker | InviteLedger,
   deps: ApplyDeps,
 ): Promise<Outcome> {
   const { op } = entry;
   const { target } = deps;
-  const attempt = () => marker.mark(entry);
+  const attempt = async () => {
+    if (!(marks instanceof AttemptMarker)) throw new Error(`bug: ${op.key} was given to the invite runner`);
+    await marks.mark(entry);
+  };
   // Every write to the app: first whether the app can do it at all (then it is not attempted), then marked
   // attempted before it is sent.
   const send = async (write: () => Promise<CreateResult | undefined>): Promise<Outcome> => {
@@ -430,7 +429,11 @@ async function applyOne(
       if (due.sendNumber !== (op.sendNumber ?? 1)) {
         return { status: 'skipped', why: `send ${due.sendNumber} is due, not send ${op.sendNumber ?? 1}` };
       }
+      if (!(marks instanceof InviteLedger)) throw new Error(`bug: ${op.key} was given to an app write phase`);
       if (deps.maxInvitesPerMinute !== undefined) {
+        // The budget is counted in the database: the invites accepted but not recorded yet are stored first.
+        const unrecorded = await marks.flush();
+        if (unrecorded !== null) throw unrecorded;
         const since = new Date(deps.clock.now().getTime() - 60_000);
         if ((await new InviteRepository(deps.db, connectionId).sentSince(since)) >= deps.maxInvitesPerMinute) {
           return {
@@ -455,11 +458,8 @@ async function applyOne(
         sendNumber: due.sendNumber,
         ...(due.note === undefined ? {} : { note: due.note }),
       });
-      // Attempted, with the Message-ID a resend after a crash will carry, in one commit before the mail leaves.
-      await deps.db.transaction().execute(async (trx) => {
-        await new OutboxRepository(trx).markAttempts([entry.id], deps.clock.now().toISOString());
-        await new AppStateRepository(trx).markInviteAttempt(connectionId, due.userExternalId, message.messageId);
-      });
+      // Attempted, with the Message-ID a resend after a crash will carry, in a commit before the mail leaves.
+      await marks.attempt(entry.id, due.userExternalId, message.messageId);
       await mailer.send(message);
       return { status: 'applied' };
     }

@@ -3,6 +3,8 @@ import type { OutboxEntry } from '../store/outbox-repository.js';
 interface Person {
   /** The person's user ops of this run not finished yet. */
   left: number;
+  /** Their outbox ids. */
+  readonly ops: string[];
   readonly ready: Promise<boolean>;
   readonly settle: (ready: boolean) => void;
 }
@@ -17,12 +19,22 @@ export class InviteReadiness {
   readonly #people = new Map<string, Person>();
 
   constructor(entries: readonly OutboxEntry[]) {
-    for (const { op } of entries) {
+    for (const entry of entries) {
+      const { op } = entry;
       if (!isUserOp(op.kind) || !('externalId' in op)) continue;
-      const person = this.#people.get(op.externalId);
-      if (person !== undefined) person.left++;
-      else this.#people.set(op.externalId, pending());
+      let person = this.#people.get(op.externalId);
+      if (person === undefined) {
+        person = pending();
+        this.#people.set(op.externalId, person);
+      }
+      person.left++;
+      person.ops.push(entry.id);
     }
+  }
+
+  /** The outbox ids of the person's user ops in this run: the rows their invite needs stored first. */
+  opsOf(userExternalId: string): readonly string[] {
+    return this.#people.get(userExternalId)?.ops ?? [];
   }
 
   /** Resolves true once the person's user ops have all finished; false if some will not run in this run. */
@@ -55,5 +67,5 @@ function pending(): Person {
   const ready = new Promise<boolean>((resolve) => {
     settle = resolve;
   });
-  return { left: 1, ready, settle };
+  return { left: 0, ops: [], ready, settle };
 }

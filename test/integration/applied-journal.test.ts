@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import type { AppUser, DueInvite } from '../../src/core/model/app-state.js';
@@ -7,6 +6,7 @@ import type { StateEffect } from '../../src/core/planner/apply-op.js';
 import { AppStateRepository } from '../../src/store/app-state-repository.js';
 import { OutboxRepository } from '../../src/store/outbox-repository.js';
 import { AppliedJournal } from '../../src/sync/applied-journal.js';
+import { allowApplied, refuseApplied } from '../support/refuse-applied.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
 import { userCreateOps } from '../support/user-create-ops.js';
 
@@ -168,23 +168,27 @@ describe.each(DIALECTS)('group commits of applied ops (%s)', (dialect) => {
     expect(state.dueInvites.size).toBe(7);
   });
 
-  it('durable resolves once what was recorded is committed, by the commit time brings, without forcing one', async () => {
+  it('durableFor resolves once the given ops are committed, by the commit time brings, and at once for others', async () => {
     const connectionId = `durable-${String(++n)}`;
-    const entries = await storedOps(connectionId, 2);
+    const entries = await storedOps(connectionId, 3);
+    const [first, second, third] = entries.map((entry) => entry.id);
     const journal = new AppliedJournal(database.db, connectionId, clock, { maxOps: 100, maxDelayMs: 300 });
-    expect(await journal.durable()).toBeNull(); // nothing recorded: at once
-    journal.record(entries[0]?.id ?? '', createdEffects('p0'));
+    expect(await journal.durableFor([first ?? ''])).toBeNull(); // nothing recorded: at once
+    journal.record(first ?? '', createdEffects('p0'));
     let settled = false;
-    const durable = journal.durable().then((failure) => {
+    const durable = journal.durableFor([first ?? '']).then((failure) => {
       settled = true;
       return failure;
     });
-    journal.record(entries[1]?.id ?? '', createdEffects('p1'));
+    journal.record(second ?? '', createdEffects('p1'));
+    // An op not recorded (another person's) waits for nothing, while p0 and p1 are still to be committed.
+    expect(await journal.durableFor([third ?? ''])).toBeNull();
+    expect(await statuses(connectionId)).toEqual(['pending', 'pending', 'pending']);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(settled).toBe(false);
     expect(await durable).toBeNull();
     // Both ops, the one recorded after the wait began included, went in the commit that resolved it.
-    expect(await statuses(connectionId)).toEqual(['applied', 'applied']);
+    expect((await statuses(connectionId)).filter((status) => status === 'applied')).toHaveLength(2);
   });
 
   it('a commit the database refuses stores none of its ops, and stops every record after it', async () => {
@@ -213,32 +217,3 @@ describe.each(DIALECTS)('group commits of applied ops (%s)', (dialect) => {
     expect([...state.users.keys()]).toEqual(['p0']);
   });
 });
-
-async function refuseApplied(database: TestDatabase, connectionId: string): Promise<void> {
-  const guard = `NEW.status = 'applied' AND NEW.connection_id = '${connectionId}'`;
-  if (database.dialect === 'sqlite') {
-    await sql
-      .raw(
-        `CREATE TRIGGER refuse_applied BEFORE UPDATE ON ops WHEN ${guard} BEGIN SELECT RAISE(ABORT, 'applied refused in this test'); END`,
-      )
-      .execute(database.db);
-    return;
-  }
-  await sql
-    .raw(
-      `CREATE FUNCTION refuse_applied() RETURNS trigger AS $$ BEGIN IF ${guard} THEN RAISE EXCEPTION 'applied refused in this test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
-    )
-    .execute(database.db);
-  await sql
-    .raw('CREATE TRIGGER refuse_applied BEFORE UPDATE ON ops FOR EACH ROW EXECUTE FUNCTION refuse_applied()')
-    .execute(database.db);
-}
-
-async function allowApplied(database: TestDatabase): Promise<void> {
-  if (database.dialect === 'sqlite') {
-    await sql.raw('DROP TRIGGER refuse_applied').execute(database.db);
-    return;
-  }
-  await sql.raw('DROP TRIGGER refuse_applied ON ops').execute(database.db);
-  await sql.raw('DROP FUNCTION refuse_applied()').execute(database.db);
-}
