@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { connect as connectTls } from 'node:tls';
 import { SmtpClientError } from './smtp-client-error.js';
 import { toSmtpData } from './smtp-data.js';
+import { smtpLogin } from './smtp-login.js';
 import { replyText, SmtpReplyReader } from './smtp-reply-reader.js';
 import type { SmtpReply } from './smtp-reply-reader.js';
 
@@ -30,6 +31,9 @@ interface Waiter {
 }
 
 const ASCII = /^[\x20-\x7e]*$/;
+
+/** How long `close` waits for the reply to QUIT. */
+const QUIT_WAIT_MS = 1_000;
 
 /**
  * One SMTP submission connection (RFC 5321): greeting, EHLO (HELO when EHLO is refused), STARTTLS when offered on a
@@ -122,14 +126,16 @@ export class SmtpConnection {
     }
   }
 
-  /** Says QUIT and closes; never throws. */
+  /** Says QUIT, waits a moment for the server's 221, and closes; never throws. */
   async close(): Promise<void> {
     if (this.usable) {
-      try {
-        await this.#command('QUIT');
-      } catch {
-        // Closing anyway.
-      }
+      let timer: NodeJS.Timeout | undefined;
+      // A server slow to answer QUIT must not hold up the end of a run for the whole reply timeout.
+      const patience = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.min(QUIT_WAIT_MS, this.#options.replyTimeoutMs));
+      });
+      await Promise.race([this.#command('QUIT').catch(() => undefined), patience]);
+      clearTimeout(timer);
     }
     this.destroy();
   }
@@ -174,7 +180,9 @@ export class SmtpConnection {
       // RFC 3207 §4.2: forget what the server said before TLS and ask again.
       await this.#hello();
     }
-    if (this.#options.auth !== undefined) await this.#login(this.#options.auth);
+    if (this.#options.auth !== undefined) {
+      await smtpLogin(this.#options.auth, this.#extensions.get('AUTH'), (line) => this.#command(line));
+    }
   }
 
   /** TLS over the current socket, certificate and host name verified; SNI unless the host is an IP address. */
@@ -211,38 +219,6 @@ export class SmtpConnection {
     if (reply.code < 500) throw replyError('EHLO', reply);
     const helo = await this.#command(`HELO ${name}`);
     if (helo.code !== 250) throw replyError('HELO', helo);
-  }
-
-  async #login(auth: { readonly user: string; readonly pass: string }): Promise<void> {
-    const methods = (this.#extensions.get('AUTH') ?? '').toUpperCase().split(' ');
-    const secrets: string[] = [];
-    const secret = (text: string): string => {
-      const encoded = Buffer.from(text, 'utf8').toString('base64');
-      secrets.push(encoded);
-      return encoded;
-    };
-    // A server may echo what it was sent: the base64 forms of the password stay out of every message.
-    const refused = (step: string, reply: SmtpReply): SmtpClientError => {
-      let text = replyText(reply);
-      for (const encoded of secrets) text = text.split(encoded).join('***');
-      return new SmtpClientError('EAUTH', `${step}: ${text}`, reply.code);
-    };
-    if (methods.includes('PLAIN')) {
-      const reply = await this.#command(`AUTH PLAIN ${secret(`\0${auth.user}\0${auth.pass}`)}`);
-      if (reply.code !== 235) throw refused('AUTH PLAIN', reply);
-      return;
-    }
-    if (methods.includes('LOGIN')) {
-      const start = await this.#command('AUTH LOGIN');
-      if (start.code !== 334) throw refused('AUTH LOGIN', start);
-      const user = await this.#command(secret(auth.user));
-      if (user.code !== 334) throw refused('AUTH LOGIN (user)', user);
-      const pass = await this.#command(secret(auth.pass));
-      if (pass.code !== 235) throw refused('AUTH LOGIN (password)', pass);
-      return;
-    }
-    const offered = this.#extensions.has('AUTH') ? `it offers AUTH ${methods.join(' ')}` : 'it offers no AUTH';
-    throw new SmtpClientError('EAUTH', `the server takes no AUTH PLAIN or LOGIN (${offered})`);
   }
 
   /** RFC 2920: MAIL, RCPT and DATA in one write; the message only after DATA's 354. */

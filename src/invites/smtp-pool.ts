@@ -30,11 +30,6 @@ export class SmtpPool<C extends PooledConnection = SmtpConnection> {
     this.#open = open;
   }
 
-  /** Connections open or being opened now (never more than the size). */
-  get connections(): number {
-    return this.#count;
-  }
-
   /** Runs `task` on a connection of its own; rejects with the task's error, or the connection's open error. */
   async use<T>(task: (connection: C) => Promise<T>): Promise<T> {
     const connection = await this.#acquire();
