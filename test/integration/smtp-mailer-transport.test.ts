@@ -253,12 +253,24 @@ describe('SmtpMailer against a server that stops answering', () => {
   let port: number;
   const sockets: Socket[] = [];
 
-  /** Greets (or not), then reads everything and answers nothing. */
-  async function listen(greeting: string | undefined): Promise<void> {
+  /**
+   * Greets (or not), then answers each command line with `answer(line)` (nothing when it returns undefined): lines
+   * of the message data come through `answer` too.
+   */
+  async function listen(greeting: string | undefined, answer: (line: string) => string | undefined = () => undefined) {
     silent = createServer((socket) => {
       sockets.push(socket);
       socket.on('error', () => undefined);
-      socket.resume();
+      let pending = '';
+      socket.on('data', (chunk: Buffer) => {
+        pending += chunk.toString('latin1');
+        const lines = pending.split('\r\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const reply = answer(line);
+          if (reply !== undefined) socket.write(reply);
+        }
+      });
       if (greeting !== undefined) socket.write(greeting);
     });
     await new Promise<void>((resolve) => {
@@ -280,6 +292,28 @@ describe('SmtpMailer against a server that stops answering', () => {
     expect(error.kind).toBe('unavailable');
     expect(error.message).toContain('200 ms');
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('rejects, as unavailable, a message whose end of data gets no reply: no 250, no success', async () => {
+    let dataLines = 0;
+    let inData = false;
+    await listen('220 mute.invalid ESMTP\r\n', (line) => {
+      if (inData) {
+        dataLines += 1;
+        return undefined;
+      }
+      if (line.startsWith('EHLO')) return '250-mute.invalid\r\n250 8BITMIME\r\n';
+      if (line.startsWith('MAIL') || line.startsWith('RCPT')) return '250 OK\r\n';
+      if (line === 'DATA') {
+        inData = true;
+        return '354 go ahead\r\n';
+      }
+      return undefined;
+    });
+    const error = await sendError(mailer(`smtp://127.0.0.1:${String(port)}`, { replyTimeoutMs: 300 }), invite(1));
+    expect(error.kind).toBe('unavailable');
+    expect(error.message).toContain('300 ms');
+    expect(dataLines).toBeGreaterThan(10);
   });
 
   it('reports no greeting within the connect timeout as unavailable', async () => {
