@@ -52,6 +52,7 @@ export class SmtpConnection {
   #failure: SmtpClientError | undefined;
   #replyTimer: NodeJS.Timeout | undefined;
   #opening = true;
+  #sent = 0;
   #extensions = new Map<string, string>();
 
   private constructor(socket: Socket, options: SmtpConnectionOptions) {
@@ -83,6 +84,11 @@ export class SmtpConnection {
   /** False once the connection failed, timed out, was closed by either side, or the server said 421. */
   get usable(): boolean {
     return this.#failure === undefined;
+  }
+
+  /** Messages the server accepted over this connection. */
+  get sent(): number {
+    return this.#sent;
   }
 
   /** Whether the server advertised PIPELINING (after TLS and login): `send` then takes two writes. */
@@ -124,6 +130,7 @@ export class SmtpConnection {
       await this.#reset();
       throw replyError('end of data', reply);
     }
+    this.#sent += 1;
   }
 
   /** Says QUIT, waits a moment for the server's 221, and closes; never throws. */

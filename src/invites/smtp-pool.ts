@@ -4,9 +4,17 @@ import type { SmtpConnection } from './smtp-connection.js';
 /** The slice of a connection the pool manages. */
 export interface PooledConnection {
   readonly usable: boolean;
+  /** Messages accepted over it so far. */
+  readonly sent: number;
   close(): Promise<void>;
   destroy(): void;
 }
+
+/**
+ * Messages over one connection before it is closed and replaced (nodemailer's pool did the same at 100): some
+ * servers cap a session's messages, and one handshake per hundred messages costs little.
+ */
+export const MESSAGES_PER_CONNECTION = 100;
 
 /**
  * Up to `size` connections, opened lazily by `open`: `use` runs one task on a free connection, waiting for one
@@ -24,6 +32,7 @@ export class SmtpPool<C extends PooledConnection = SmtpConnection> {
   #closed = false;
   #drained: (() => void) | undefined;
   #closing: Promise<void> | undefined;
+  readonly #quitting = new Set<Promise<void>>();
 
   constructor(size: number, open: () => Promise<C>) {
     this.#size = size;
@@ -55,7 +64,7 @@ export class SmtpPool<C extends PooledConnection = SmtpConnection> {
     }
     const idle = this.#idle.splice(0);
     this.#count -= idle.length;
-    await Promise.all(idle.map((connection) => connection.close()));
+    await Promise.all([...idle.map((connection) => connection.close()), ...this.#quitting]);
   }
 
   async #acquire(): Promise<C> {
@@ -97,7 +106,15 @@ export class SmtpPool<C extends PooledConnection = SmtpConnection> {
 
   #release(connection: C): void {
     this.#busy -= 1;
-    if (connection.usable) {
+    if (connection.usable && connection.sent >= MESSAGES_PER_CONNECTION) {
+      // Its slot stays taken until QUIT is done: the server must never see more than `size` connections.
+      const quitting = connection.close().finally(() => {
+        this.#quitting.delete(quitting);
+        this.#count -= 1;
+        this.#wakeOne();
+      });
+      this.#quitting.add(quitting);
+    } else if (connection.usable) {
       this.#idle.push(connection);
     } else {
       this.#count -= 1;

@@ -6,6 +6,7 @@ import type { InviteMessage } from '../../src/invites/invite-mail.js';
 import { MailerError } from '../../src/invites/mailer-error.js';
 import { SmtpMailer } from '../../src/invites/smtp-mailer.js';
 import type { SmtpMailerOptions } from '../../src/invites/smtp-mailer.js';
+import { MESSAGES_PER_CONNECTION } from '../../src/invites/smtp-pool.js';
 import { SmtpTestServer } from '../emulators/smtp/smtp-test-server.js';
 import type { SmtpTestServerOptions } from '../emulators/smtp/smtp-test-server.js';
 import { createThrowawayCa } from '../emulators/tls/throwaway-ca.js';
@@ -104,6 +105,16 @@ describe('SmtpMailer on the wire', () => {
     const sender = mailer(url, { maxConnections: 1 });
     for (const n of [1, 2, 3, 4]) await sender.send(invite(n));
     expect(new Set(server.messages().map((mail) => mail.sessionId)).size).toBe(1);
+    expect(server.mostSessions()).toBe(1);
+  });
+
+  it('replaces a connection after MESSAGES_PER_CONNECTION messages, as nodemailer did', async () => {
+    const { server, url } = await serve();
+    const sender = mailer(url, { maxConnections: 1 });
+    for (let n = 0; n <= MESSAGES_PER_CONNECTION; n += 1) await sender.send(invite(n));
+    const sessions = server.messages().map((mail) => mail.sessionId);
+    expect(new Set(sessions.slice(0, MESSAGES_PER_CONNECTION)).size).toBe(1);
+    expect(sessions[MESSAGES_PER_CONNECTION]).not.toBe(sessions[0]);
     expect(server.mostSessions()).toBe(1);
   });
 
