@@ -12,7 +12,7 @@ export interface SmtpInviteFloor {
 /**
  * The mail floor: `count` invites (dirsync's own, see `inviteTemplate`) sent one after another over one plain SMTP
  * connection (a raw socket: EHLO once, then MAIL FROM, RCPT TO, DATA and the message, each command awaiting its reply) to a fresh
- * SMTP test server. Nagle's algorithm is off (TCP_NODELAY), as in dirsync's mailer: with it on, nodemailer's last
+ * SMTP test server. Nagle's algorithm is off (TCP_NODELAY), as in dirsync's mailer: with it on, a client's last
  * small write waits for the server's delayed ACK (~40 ms per message), which no floor should include.
  */
 export async function measureSmtpInviteFloor(count: number): Promise<SmtpInviteFloor> {

@@ -1,23 +1,14 @@
-import { connect, type Socket } from 'node:net';
-import { createTransport } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import type { SendMailOptions } from 'nodemailer';
 import type { InviteMessage } from './invite-mail.js';
 import { parseMailAddress } from './mail-address.js';
 import type { Mailer } from './mailer.js';
 import { MailerError } from './mailer-error.js';
+import { SmtpConnection } from './smtp-connection.js';
+import { SmtpPool } from './smtp-pool.js';
 import { parseSmtpUrl } from './smtp-url.js';
 import type { SmtpSettings } from './smtp-url.js';
 
-/** The slice of a nodemailer transporter the mailer uses. */
-interface SmtpTransport {
-  sendMail(
-    options: SendMailOptions,
-  ): Promise<{ readonly accepted: readonly unknown[]; readonly rejected: readonly unknown[] }>;
-  close(): void;
-}
-
-/** The fields of a nodemailer error the mailer reads (see nodemailer `SMTPError`). */
+/** The fields of a client error the mailer reads (see `SmtpClientError`). */
 interface SmtpFailure {
   readonly message: string;
   readonly code: string | undefined;
@@ -35,40 +26,45 @@ export interface SmtpMailerOptions {
   readonly maxConnections?: number;
   /** Connect and greeting timeout (default 15 s): an unreachable server fails the run quickly. */
   readonly connectTimeoutMs?: number;
+  /** How long to wait for each reply after the greeting (default 60 s); then the invite fails as unavailable. */
+  readonly replyTimeoutMs?: number;
 }
 
 /**
- * Sends invites over SMTP with a nodemailer connection pool, from `SMTP_URL`. TLS certificates are always
- * verified (extra CAs come from `NODE_EXTRA_CA_CERTS`); `smtp://` upgrades with STARTTLS when the server offers it.
+ * Test seam, not reachable from configuration: replaces the trusted roots with a throwaway CA (PEM). Production
+ * trusts Node's roots and `NODE_EXTRA_CA_CERTS`, which Node reads only at start.
+ */
+export interface SmtpMailerTestOptions extends SmtpMailerOptions {
+  readonly testTrustedCa: string;
+}
+
+/**
+ * Sends invites over SMTP from `SMTP_URL`, over a pool of up to `parallel` connections, pipelined (RFC 2920) where
+ * the server offers it. TLS certificates are always verified (extra CAs come from `NODE_EXTRA_CA_CERTS`);
+ * `smtp://` upgrades with STARTTLS when the server offers it, `smtps://` is TLS from the first byte.
  */
 export class SmtpMailer implements Mailer {
   readonly destination: string;
   readonly parallel: number;
   readonly #settings: SmtpSettings;
-  readonly #transport: SmtpTransport;
+  readonly #pool: SmtpPool;
 
   /** Throws `MailerError('config')` when `smtpUrl` is malformed. */
-  constructor(smtpUrl: string, options: SmtpMailerOptions = {}) {
+  constructor(smtpUrl: string, options: SmtpMailerOptions | SmtpMailerTestOptions = {}) {
     this.#settings = parseSmtpUrl(smtpUrl);
     this.destination = this.#settings.display;
-    const connectTimeout = options.connectTimeoutMs ?? 15_000;
     this.parallel = Math.max(1, Math.min(options.maxConnections ?? 2, SMTP_MAX_CONNECTIONS));
-    this.#transport = createTransport({
-      pool: true,
-      maxConnections: this.parallel,
-      host: this.#settings.host,
-      port: this.#settings.port,
-      secure: this.#settings.secure,
-      ...(this.#settings.auth === undefined ? {} : { auth: { ...this.#settings.auth } }),
-      connectionTimeout: connectTimeout,
-      greetingTimeout: connectTimeout,
-      socketTimeout: 60_000,
-      // SMTP is a ping-pong of small writes: with Nagle's algorithm on, each message waited ~40 ms for the
-      // server's delayed ACK (47 ms per invite measured against smtp-server, 7 ms with TCP_NODELAY).
-      getSocket: (_options: unknown, callback: (error: Error | null, socket?: { connection: Socket }) => void) => {
-        openNoDelaySocket(this.#settings.host, this.#settings.port, connectTimeout, callback);
-      },
-    });
+    const { host, port, secure, auth } = this.#settings;
+    const connection = {
+      host,
+      port,
+      secure,
+      ...(auth === undefined ? {} : { auth: { ...auth } }),
+      connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
+      replyTimeoutMs: options.replyTimeoutMs ?? 60_000,
+      ...('testTrustedCa' in options ? { ca: options.testTrustedCa } : {}),
+    };
+    this.#pool = new SmtpPool(this.parallel, () => SmtpConnection.open(connection));
   }
 
   async send(message: InviteMessage): Promise<void> {
@@ -78,35 +74,32 @@ export class SmtpMailer implements Mailer {
     } catch (error) {
       throw new MailerError('config', `INVITE_FROM: ${(error as Error).message}`);
     }
-    let info: { readonly accepted: readonly unknown[]; readonly rejected: readonly unknown[] };
     try {
-      const raw = await new MailComposer({
-        from: message.from,
-        to: message.to,
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-        messageId: message.messageId,
-        headers: { ...message.headers },
-      })
-        .compile()
-        .build();
-      info = await this.#transport.sendMail({
-        raw,
-        // Explicit, so that nothing but the one recipient is ever in RCPT TO.
-        envelope: { from: envelopeFrom, to: message.to },
-      });
+      const raw = await this.#compose(message);
+      // Explicit, so that nothing but the one recipient is ever in RCPT TO.
+      await this.#pool.use((connection) => connection.send(envelopeFrom, message.to, raw));
     } catch (error) {
       throw this.#toMailerError(error, message.to);
-    }
-    if (info.rejected.length > 0 || info.accepted.length === 0) {
-      throw new MailerError('rejected', `${this.destination} did not accept the invite to ${message.to}`);
     }
   }
 
   close(): Promise<void> {
-    this.#transport.close();
-    return Promise.resolve();
+    return this.#pool.close();
+  }
+
+  /** The message as it goes out (RFC 5322), composed by nodemailer's MailComposer. */
+  #compose(message: InviteMessage): Promise<Buffer> {
+    return new MailComposer({
+      from: message.from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      messageId: message.messageId,
+      headers: { ...message.headers },
+    })
+      .compile()
+      .build();
   }
 
   #toMailerError(error: unknown, recipient: string): MailerError {
@@ -132,8 +125,8 @@ export class SmtpMailer implements Mailer {
         options,
       );
     }
-    // EENVELOPE/EMESSAGE without a reply code: nodemailer itself found the address or message unsendable.
-    const refusedLocally = code === undefined && (failure.code === 'EENVELOPE' || failure.code === 'EMESSAGE');
+    // EENVELOPE without a reply code: the client itself found the address unsendable (nothing was sent).
+    const refusedLocally = code === undefined && failure.code === 'EENVELOPE';
     if ((code !== undefined && code >= 500) || refusedLocally) {
       return new MailerError('rejected', `${where} refused the invite to ${recipient} (${detail})`, options);
     }
@@ -166,33 +159,4 @@ export class SmtpMailer implements Mailer {
       responseCode: typeof fields.responseCode === 'number' ? fields.responseCode : undefined,
     };
   }
-}
-
-/** A connected TCP socket with Nagle's algorithm off; nodemailer adds TLS on top (implicit or STARTTLS). */
-function openNoDelaySocket(
-  host: string,
-  port: number,
-  timeoutMs: number,
-  callback: (error: Error | null, socket?: { connection: Socket }) => void,
-): void {
-  const socket = connect({ host, port, noDelay: true });
-  const timer = setTimeout(() => {
-    socket.destroy();
-    done(Object.assign(new Error(`Connection timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-  }, timeoutMs);
-  let finished = false;
-  function done(error: Error | null): void {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    socket.off('connect', onConnect);
-    socket.off('error', done);
-    if (error === null) callback(null, { connection: socket });
-    else callback(error);
-  }
-  function onConnect(): void {
-    done(null);
-  }
-  socket.once('connect', onConnect);
-  socket.once('error', done);
 }

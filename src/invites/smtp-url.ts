@@ -1,6 +1,6 @@
 import { MailerError } from './mailer-error.js';
 
-/** What `SMTP_URL` says, split for nodemailer. */
+/** What `SMTP_URL` says, split for the SMTP client. */
 export interface SmtpSettings {
   readonly host: string;
   readonly port: number;
@@ -32,7 +32,7 @@ export function parseSmtpUrl(value: string): SmtpSettings {
   // WHATWG URL keeps IPv6 hosts in brackets; sockets want them bare.
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (host === '') throw new MailerError('config', `SMTP_URL has no host (${USAGE})`);
-  // nodemailer's own defaults, repeated so that messages name the port actually used.
+  // The submission ports (RFC 8314: 465 implicit TLS, RFC 6409: 587), named in messages as the port actually used.
   const port = url.port === '' ? (secure ? 465 : 587) : Number(url.port);
   const display = `${secure ? 'smtps' : 'smtp'}://${url.hostname}:${port}`;
   if (url.search !== '' || (url.pathname !== '' && url.pathname !== '/')) {

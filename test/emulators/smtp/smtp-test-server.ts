@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { simpleParser } from 'mailparser';
 import type { AddressObject, HeaderValue } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -28,8 +29,21 @@ export interface ReceivedMail {
 }
 
 export interface SmtpTestServerOptions {
-  /** Require AUTH PLAIN/LOGIN with these credentials; without it the server accepts anyone. */
+  /** Require AUTH with these credentials; without it the server accepts anyone. */
   readonly auth?: { readonly user: string; readonly pass: string };
+  /** The AUTH mechanisms offered (default PLAIN and LOGIN). */
+  readonly authMethods?: readonly ('PLAIN' | 'LOGIN')[];
+  /**
+   * TLS with this key and certificate (PEM): STARTTLS offered on `smtp://`, or with `implicit` TLS from the first
+   * byte (`smtps://`). Without it the server speaks cleartext only.
+   */
+  readonly tls?: { readonly key: string; readonly cert: string; readonly implicit?: boolean };
+  /** Leave PIPELINING (RFC 2920) out of the EHLO reply: the client must go lock-step. */
+  readonly hidePIPELINING?: boolean;
+  /** Leave SMTPUTF8 (RFC 6531) out of the EHLO reply. */
+  readonly hideSMTPUTF8?: boolean;
+  /** Close a connection idle this long (smtp-server answers `421 Timeout` and closes); default 60 s. */
+  readonly idleTimeoutMs?: number;
 }
 
 export interface SmtpTestServerAddress {
@@ -49,7 +63,7 @@ interface Fault {
 }
 
 /**
- * A real SMTP server for tests (smtp-server on 127.0.0.1, a free port, no TLS, cleartext AUTH allowed) that
+ * A real SMTP server for tests (smtp-server on 127.0.0.1, a free port, cleartext unless `tls`, cleartext AUTH allowed) that
  * records every accepted message as `mailparser` reads it, and can refuse the next messages on demand.
  */
 export class SmtpTestServer {
@@ -58,6 +72,9 @@ export class SmtpTestServer {
   #server: SMTPServer | undefined;
   #fault: Fault | undefined;
   #authFailures = 0;
+  #openSessions = 0;
+  #mostSessions = 0;
+  readonly #writes: string[] = [];
 
   constructor(options: SmtpTestServerOptions = {}) {
     this.#options = options;
@@ -66,16 +83,31 @@ export class SmtpTestServer {
   async start(): Promise<SmtpTestServerAddress> {
     if (this.#server !== undefined) throw new Error('SmtpTestServer is already started');
     const auth = this.#options.auth;
+    const tls = this.#options.tls;
+    const disabledCommands = [...(tls === undefined || tls.implicit === true ? ['STARTTLS'] : [])];
+    if (auth === undefined) disabledCommands.push('AUTH');
     const server = new SMTPServer({
       name: 'smtp-test-server.invalid',
       authOptional: auth === undefined,
       allowInsecureAuth: true,
-      authMethods: ['PLAIN', 'LOGIN'],
-      disabledCommands: auth === undefined ? ['STARTTLS', 'AUTH'] : ['STARTTLS'],
+      authMethods: [...(this.#options.authMethods ?? ['PLAIN', 'LOGIN'])],
+      disabledCommands,
       disableReverseLookup: true,
       // Pooled clients keep connections open; stop() must not wait the default 30 s for them.
       closeTimeout: 100,
       logger: false,
+      ...(tls === undefined ? {} : { key: tls.key, cert: tls.cert, secure: tls.implicit === true }),
+      hidePIPELINING: this.#options.hidePIPELINING === true,
+      hideSMTPUTF8: this.#options.hideSMTPUTF8 === true,
+      ...(this.#options.idleTimeoutMs === undefined ? {} : { socketTimeout: this.#options.idleTimeoutMs }),
+      onConnect: (_session, callback) => {
+        this.#openSessions += 1;
+        this.#mostSessions = Math.max(this.#mostSessions, this.#openSessions);
+        callback();
+      },
+      onClose: () => {
+        this.#openSessions -= 1;
+      },
       onAuth: (credentials, _session, callback) => {
         if (auth !== undefined && credentials.username === auth.user && credentials.password === auth.pass) {
           callback(null, { user: credentials.username });
@@ -101,6 +133,14 @@ export class SmtpTestServer {
     server.on('error', () => {
       // Client resets during a test are expected; they surface on the client side.
     });
+    if (tls === undefined) {
+      // What clients write, chunk by chunk as TCP delivered it: shows whether commands came pipelined.
+      server.server.on('connection', (socket: Socket) => {
+        socket.on('data', (chunk: Buffer) => {
+          this.#writes.push(chunk.toString('latin1'));
+        });
+      });
+    }
     await new Promise<void>((resolve, reject) => {
       server.server.once('error', reject);
       server.listen(0, '127.0.0.1', () => {
@@ -112,7 +152,8 @@ export class SmtpTestServer {
     const address = server.server.address();
     if (address === null || typeof address === 'string') throw new Error('SmtpTestServer: no TCP address');
     const credentials = auth === undefined ? '' : `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.pass)}@`;
-    return { host: '127.0.0.1', port: address.port, url: `smtp://${credentials}127.0.0.1:${address.port}` };
+    const scheme = tls?.implicit === true ? 'smtps' : 'smtp';
+    return { host: '127.0.0.1', port: address.port, url: `${scheme}://${credentials}127.0.0.1:${address.port}` };
   }
 
   async stop(): Promise<void> {
@@ -134,10 +175,22 @@ export class SmtpTestServer {
     return this.#authFailures;
   }
 
+  /** The most client connections that were open at once. */
+  mostSessions(): number {
+    return this.#mostSessions;
+  }
+
+  /** The chunks clients wrote, as received (cleartext servers only; empty with `tls`). */
+  clientWrites(): readonly string[] {
+    return [...this.#writes];
+  }
+
   clear(): void {
     this.#received.length = 0;
     this.#fault = undefined;
     this.#authFailures = 0;
+    this.#mostSessions = this.#openSessions;
+    this.#writes.length = 0;
   }
 
   /**
