@@ -1,5 +1,5 @@
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { InviteMessage } from './invite-mail.js';
+import { composeInviteMime } from './invite-mime.js';
 import { parseMailAddress } from './mail-address.js';
 import type { Mailer } from './mailer.js';
 import { MailerError } from './mailer-error.js';
@@ -75,7 +75,7 @@ export class SmtpMailer implements Mailer {
       throw new MailerError('config', `INVITE_FROM: ${(error as Error).message}`);
     }
     try {
-      const raw = await this.#compose(message);
+      const raw = composeInviteMime(message);
       // Explicit, so that nothing but the one recipient is ever in RCPT TO.
       await this.#pool.use((connection) => connection.send(envelopeFrom, message.to, raw));
     } catch (error) {
@@ -85,21 +85,6 @@ export class SmtpMailer implements Mailer {
 
   close(): Promise<void> {
     return this.#pool.close();
-  }
-
-  /** The message as it goes out (RFC 5322), composed by nodemailer's MailComposer. */
-  #compose(message: InviteMessage): Promise<Buffer> {
-    return new MailComposer({
-      from: message.from,
-      to: message.to,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-      messageId: message.messageId,
-      headers: { ...message.headers },
-    })
-      .compile()
-      .build();
   }
 
   #toMailerError(error: unknown, recipient: string): MailerError {
