@@ -19,7 +19,14 @@ export class SmtpClientError extends Error {
     readonly code: SmtpClientErrorCode,
     message: string,
     readonly responseCode?: number,
+    /** True when the send failed before any byte of the message data was written: nothing was delivered. */
+    readonly beforeData = false,
   ) {
     super(message);
+  }
+
+  /** The same failure, known to have come before the message data was written. */
+  static beforeData(error: SmtpClientError): SmtpClientError {
+    return new SmtpClientError(error.code, error.message, error.responseCode, true);
   }
 }

@@ -117,12 +117,17 @@ export class SmtpConnection {
     const eightBit = data.eightBit && this.#extensions.has('8BITMIME');
     const mailFrom = `MAIL FROM:<${envelopeFrom}>${international ? ' SMTPUTF8' : ''}${eightBit ? ' BODY=8BITMIME' : ''}`;
     const rcptTo = `RCPT TO:<${recipient}>`;
-    const refusal = this.pipelining
-      ? await this.#pipelinedEnvelope(mailFrom, rcptTo)
-      : await this.#lockStepEnvelope(mailFrom, rcptTo);
+    let refusal: SmtpClientError | undefined;
+    try {
+      refusal = this.pipelining
+        ? await this.#pipelinedEnvelope(mailFrom, rcptTo)
+        : await this.#lockStepEnvelope(mailFrom, rcptTo);
+    } catch (error) {
+      throw error instanceof SmtpClientError ? SmtpClientError.beforeData(error) : error;
+    }
     if (refusal !== undefined) {
       await this.#reset();
-      throw refusal;
+      throw SmtpClientError.beforeData(refusal);
     }
     const [end] = this.#write(data.bytes, 1);
     const reply = await end;

@@ -3,6 +3,7 @@ import { composeInviteMime } from './invite-mime.js';
 import { parseMailAddress } from './mail-address.js';
 import type { Mailer } from './mailer.js';
 import { MailerError } from './mailer-error.js';
+import { SmtpClientError } from './smtp-client-error.js';
 import { SmtpConnection } from './smtp-connection.js';
 import { SmtpPool } from './smtp-pool.js';
 import { parseSmtpUrl } from './smtp-url.js';
@@ -77,7 +78,15 @@ export class SmtpMailer implements Mailer {
     try {
       const raw = composeInviteMime(message);
       // Explicit, so that nothing but the one recipient is ever in RCPT TO.
-      await this.#pool.use((connection) => connection.send(envelopeFrom, message.to, raw));
+      const send = () => this.#pool.use((connection) => connection.send(envelopeFrom, message.to, raw));
+      try {
+        await send();
+      } catch (error) {
+        if (!closedBeforeData(error)) throw error;
+        // The server ended the session before the message (a cap on messages per session, its idle timeout racing
+        // this send): nothing was delivered, so once more, on a new connection.
+        await send();
+      }
     } catch (error) {
       throw this.#toMailerError(error, message.to);
     }
@@ -144,4 +153,11 @@ export class SmtpMailer implements Mailer {
       responseCode: typeof fields.responseCode === 'number' ? fields.responseCode : undefined,
     };
   }
+}
+
+/** A session closed (421, or the socket) before any byte of the message was sent. */
+function closedBeforeData(error: unknown): boolean {
+  return (
+    error instanceof SmtpClientError && error.beforeData && (error.code === 'ECONNECTION' || error.responseCode === 421)
+  );
 }

@@ -108,7 +108,7 @@ describe('SmtpMailer on the wire', () => {
     expect(server.mostSessions()).toBe(1);
   });
 
-  it('replaces a connection after MESSAGES_PER_CONNECTION messages, as nodemailer did', async () => {
+  it('replaces a connection after MESSAGES_PER_CONNECTION messages', async () => {
     const { server, url } = await serve();
     const sender = mailer(url, { maxConnections: 1 });
     for (let n = 0; n <= MESSAGES_PER_CONNECTION; n += 1) await sender.send(invite(n));
@@ -116,6 +116,36 @@ describe('SmtpMailer on the wire', () => {
     expect(new Set(sessions.slice(0, MESSAGES_PER_CONNECTION)).size).toBe(1);
     expect(sessions[MESSAGES_PER_CONNECTION]).not.toBe(sessions[0]);
     expect(server.mostSessions()).toBe(1);
+  });
+
+  it.each([false, true])(
+    'sends again on a new connection when the server caps messages per session (421 at MAIL FROM, hidePIPELINING %s)',
+    async (hidePIPELINING) => {
+      const { server, url } = await serve({ maxMessagesPerSession: 3, hidePIPELINING });
+      const sender = mailer(url, { maxConnections: 1 });
+      for (let n = 0; n < 8; n += 1) await sender.send(invite(n, `p${String(n)}@acme.example`));
+      // Each message once, in order, three to a session.
+      const received = server.messages();
+      expect(received.map((mail) => mail.envelopeTo[0])).toEqual(
+        Array.from({ length: 8 }, (_, n) => `p${String(n)}@acme.example`),
+      );
+      expect(new Set(received.map((mail) => mail.sessionId)).size).toBe(3);
+      expect(server.mostSessions()).toBe(1);
+    },
+  );
+
+  it('gives up after one new connection when the server closes every session before the message', async () => {
+    const { server, url } = await serve({ maxMessagesPerSession: 0 });
+    const error: unknown = await mailer(url, { maxConnections: 1 })
+      .send(invite(1))
+      .then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+    expect(error).toBeInstanceOf(MailerError);
+    expect((error as MailerError).kind).toBe('unavailable');
+    expect(server.messages()).toHaveLength(0);
+    expect(server.clientWrites().filter((chunk) => chunk.startsWith('MAIL FROM'))).toHaveLength(2);
   });
 
   it('never opens more connections than its pool size, however many messages wait', async () => {

@@ -44,6 +44,11 @@ export interface SmtpTestServerOptions {
   readonly hideSMTPUTF8?: boolean;
   /** Close a connection idle this long (smtp-server answers `421 Timeout` and closes); default 60 s. */
   readonly idleTimeoutMs?: number;
+  /**
+   * Messages a session may start: the next `MAIL FROM` gets `421` and the connection is closed (as servers that cap
+   * a session's messages do, e.g. Exchange's MaxMessagesPerConnection). Absent: no cap.
+   */
+  readonly maxMessagesPerSession?: number;
 }
 
 export interface SmtpTestServerAddress {
@@ -75,6 +80,7 @@ export class SmtpTestServer {
   #openSessions = 0;
   #mostSessions = 0;
   readonly #writes: string[] = [];
+  readonly #messagesBySession = new Map<string, number>();
 
   constructor(options: SmtpTestServerOptions = {}) {
     this.#options = options;
@@ -115,6 +121,14 @@ export class SmtpTestServer {
         }
         this.#authFailures += 1;
         callback(reply(535, 'Authentication credentials invalid'));
+      },
+      onMailFrom: (_address, session, callback) => {
+        const cap = this.#options.maxMessagesPerSession;
+        const started = (this.#messagesBySession.get(session.id) ?? 0) + 1;
+        this.#messagesBySession.set(session.id, started);
+        callback(
+          cap !== undefined && started > cap ? reply(421, '4.7.0 Too many messages in this session') : undefined,
+        );
       },
       onRcptTo: (_address, _session, callback) => {
         callback(this.#takeFault('rcpt'));
