@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRunReport, type RunReportOptions } from '../../../src/cli/run-report.js';
+import { formatRunReport, planWordsOf, type RunReportOptions } from '../../../src/cli/run-report.js';
 import { desiredStateOf } from '../../../src/core/desired-state.js';
 import { countOps } from '../../../src/core/planner/plan.js';
 import { DEFAULT_POLICY } from '../../../src/core/policy/policy.js';
@@ -78,5 +78,24 @@ describe('formatRunReport of a sync (the plan not listed)', () => {
     const report = formatRunReport(outcomeOfFirstSync(), { ...OPTIONS, showPlan: true });
     expect(report).toContain('cy@acme.com (Cy Ng): active in Okta, not in the app');
     expect(report).toContain('create group "Sales": in Okta, not in the app');
+  });
+});
+
+describe('formatRunReport with the plan words taken before the apply (no basis in the outcome)', () => {
+  it('prints what it prints from the basis, failures, attention and nesting cycles alike', () => {
+    const outcome = outcomeOfFirstSync();
+    const basis = outcome.basis;
+    if (basis === null || outcome.plan === null) throw new Error('the sample outcome has a plan and its basis');
+    const cyclic = {
+      ...outcome,
+      basis: { ...basis, desired: { ...basis.desired, nestingCycles: [{ group: '00g-sales', member: '00g-sales' }] } },
+    };
+    for (const sample of [outcome, cyclic]) {
+      if (sample.basis === null || sample.plan === null) throw new Error('unreachable');
+      const words = planWordsOf(sample.plan, sample.basis, OPTIONS.idpName);
+      const expected = formatRunReport(sample, OPTIONS);
+      expect(formatRunReport({ ...sample, basis: null }, OPTIONS, words)).toBe(expected);
+    }
+    expect(formatRunReport(cyclic, OPTIONS)).toContain('groups nested in 1 cycle');
   });
 });
