@@ -1,11 +1,12 @@
-import type { ExplainContext, OpExplanation } from '../core/planner/explain-op.js';
+import { explainOp, type ExplainContext, type OpExplanation } from '../core/planner/explain-op.js';
 import { explainPlan, explainRejection } from '../core/planner/explain-plan.js';
 import { GUARD_VARIABLES } from '../core/planner/guards.js';
 import { isolatedObjectLines } from '../core/isolated-object-lines.js';
 import { nestingCycleLines } from '../core/nesting-cycle-lines.js';
 import type { IsolatedObject } from '../core/model/isolated-object.js';
 import { explainSourceAnomaly, SOURCE_DROP_VARIABLE, type SourceAnomaly } from '../core/source-anomaly.js';
-import type { SyncOutcome } from '../sync/run-sync.js';
+import type { Plan } from '../core/planner/plan.js';
+import type { PlanBasis, SyncOutcome } from '../sync/run-sync.js';
 import { opAttentionLines } from './op-attention-lines.js';
 import { formatPlan, planJson, type PlanJson } from './plan-report.js';
 import { formatSummaryTable, summaryCountsOf } from './summary-table.js';
@@ -21,8 +22,31 @@ export interface RunReportOptions {
   readonly showPlan: boolean;
 }
 
-/** What `dirsync sync` and `dirsync plan` print on stdout: a head line, the plan, the summary, what to do next. */
-export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions): string {
+/**
+ * What a report that does not list the plan reads of the plan's basis, taken from it before the run applies the plan
+ * (`SyncRequest.describePlan`), so that the run need not hold the basis meanwhile.
+ */
+export interface PlanWords {
+  /** Every op of the plan by key, in words (`create ana@acme.com (Ana Lopez)`). */
+  readonly titles: ReadonlyMap<string, string>;
+  /** The nesting cycles the directory holds, in words (none: empty). */
+  readonly nestingCycleLines: readonly string[];
+}
+
+/** The words a report without the plan listed needs of `plan` and its basis. */
+export function planWordsOf(plan: Plan, basis: PlanBasis, idpName: string): PlanWords {
+  const context: ExplainContext = { idpName, ...basis };
+  return {
+    titles: new Map(plan.ops.map((op) => [op.key, explainOp(op, context).title])),
+    nestingCycleLines: nestingCycleLines(basis.directory, basis.desired.nestingCycles),
+  };
+}
+
+/**
+ * What `dirsync sync` and `dirsync plan` print on stdout: a head line, the plan, the summary, what to do next.
+ * `words`: what the report reads of a plan whose basis the outcome does not carry (`showPlan` false).
+ */
+export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions, words?: PlanWords): string {
   const seconds = (outcome.durationMs / 1000).toFixed(1);
   const head = `dirsync ${options.dryRun ? 'plan' : 'sync'} — connection ${options.connectionId}, ${options.source}, ${outcome.full ? 'full read' : 'changes only'}, ${seconds} s (run ${outcome.runId})`;
   if (outcome.status === 'read-failed') {
@@ -33,10 +57,15 @@ export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions)
   }
   const lines = [head];
   const plan = outcome.plan;
-  const explanations = explain(outcome, options);
+  // Without the plan listed, only the ops named below need words: explaining every op of a 100 000-user first sync
+  // just to label its failures made the run's peak memory.
+  const explanations = explain(outcome, options, options.showPlan ? undefined : labelledKeys(outcome));
+  const titles =
+    outcome.basis === null && words !== undefined
+      ? words.titles
+      : new Map(explanations.map((explanation) => [explanation.key, explanation.title]));
   if (options.showPlan && plan !== null) lines.push(formatPlan(explanations));
   if (plan !== null) {
-    const titles = new Map(explanations.map((explanation) => [explanation.key, explanation.title]));
     lines.push(
       formatSummaryTable(
         summaryCountsOf(
@@ -72,7 +101,7 @@ export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions)
   if (outcome.attention !== undefined) {
     lines.push(
       ...opAttentionLines(outcome.attention, {
-        labels: new Map(explanations.map((explanation) => [explanation.key, explanation.title])),
+        labels: titles,
         failedThisRun: new Set(outcome.failed.map((failure) => failure.key)),
       }),
     );
@@ -80,6 +109,7 @@ export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions)
   lines.push(...isolatedObjectLines(outcome.isolated, outcome.full));
   if (outcome.basis !== null)
     lines.push(...nestingCycleLines(outcome.basis.directory, outcome.basis.desired.nestingCycles));
+  else if (words !== undefined) lines.push(...words.nestingCycleLines);
   switch (outcome.status) {
     case 'stopped':
       lines.push(
@@ -164,8 +194,19 @@ function howToGoOn(planId: string, raise: string): string {
   );
 }
 
-function explain(outcome: SyncOutcome, options: RunReportOptions): OpExplanation[] {
+/** The ops of the plan in words, in plan order; only those in `keys` when given. */
+function explain(outcome: SyncOutcome, options: RunReportOptions, keys?: ReadonlySet<string>): OpExplanation[] {
   if (outcome.plan === null || outcome.basis === null) return [];
   const context: ExplainContext = { idpName: options.idpName, ...outcome.basis };
-  return explainPlan(outcome.plan, context);
+  const plan =
+    keys === undefined ? outcome.plan : { ...outcome.plan, ops: outcome.plan.ops.filter((op) => keys.has(op.key)) };
+  return explainPlan(plan, context);
+}
+
+/** The ops the report names by title when it does not list the plan: this run's failures and the ops listed for attention. */
+function labelledKeys(outcome: SyncOutcome): ReadonlySet<string> {
+  return new Set([
+    ...outcome.failed.map((failure) => failure.key),
+    ...(outcome.attention?.ops ?? []).map((op) => op.key),
+  ]);
 }

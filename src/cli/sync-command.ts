@@ -5,11 +5,12 @@ import { IDP_DISPLAY_NAMES } from '../config/describe-connection.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { describeQuarantine, isQuarantined } from '../core/quarantine.js';
 import { describeOwner } from '../sync/connection-hold.js';
-import type { SyncOutcome } from '../sync/run-sync.js';
+import type { Plan } from '../core/planner/plan.js';
+import type { PlanBasis, SyncOutcome } from '../sync/run-sync.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './cli-context.js';
 import { createProgressReporter } from './progress-reporter.js';
-import { formatRunReport, runReportJson } from './run-report.js';
+import { formatRunReport, planWordsOf, runReportJson, type PlanWords } from './run-report.js';
 
 export interface SyncFlags {
   readonly connection: string | undefined;
@@ -43,7 +44,18 @@ export async function syncCommand(context: CliContext, flags: SyncFlags): Promis
       log,
       invites: !flags.dryRun,
     });
+    // A sync that does not list its plan needs only its ops' titles after the apply: taken before it, the run lets
+    // the directory and desired state go meanwhile (`plan`, `--dry-run` and `--json` put every op in words after).
+    const idpName = IDP_DISPLAY_NAMES[connection.idp.kind];
+    let words: PlanWords | undefined;
+    const describePlan =
+      flags.showPlan || flags.json
+        ? undefined
+        : (plan: Plan, basis: PlanBasis) => {
+            words = planWordsOf(plan, basis, idpName);
+          };
     const result = await runtime.run({
+      ...(describePlan === undefined ? {} : { describePlan }),
       trigger: 'cli',
       full: flags.full,
       dryRun: flags.dryRun,
@@ -64,12 +76,14 @@ export async function syncCommand(context: CliContext, flags: SyncFlags): Promis
     const report = {
       connectionId: connection.id,
       source: runtime.source,
-      idpName: IDP_DISPLAY_NAMES[connection.idp.kind],
+      idpName,
       dryRun: flags.dryRun,
       showPlan: flags.showPlan,
     };
     context.out.write(
-      flags.json ? `${JSON.stringify(runReportJson(outcome, report), null, 2)}\n` : formatRunReport(outcome, report),
+      flags.json
+        ? `${JSON.stringify(runReportJson(outcome, report), null, 2)}\n`
+        : formatRunReport(outcome, report, words),
     );
     const now = new Date();
     const { before, after } = result.quarantine;

@@ -118,14 +118,17 @@ export class MirrorRepository {
       groups.set(row.id, directoryGroupFromRow(row));
     }
     const members = new Map<string, Set<string>>();
+    // Every membership row brings its own copies of two ids the users and groups above already hold: keep theirs
+    // (at 100 000 users, 500 000 member ids held once more for the whole run).
+    const known = (id: string): string => users.get(id)?.id ?? groups.get(id)?.id ?? id;
     for (const row of await this.db
       .selectFrom('idp_memberships')
       .select(['group_id', 'member_id'])
       .where('connection_id', '=', connectionId)
       .execute()) {
       let set = members.get(row.group_id);
-      if (set === undefined) members.set(row.group_id, (set = new Set()));
-      set.add(row.member_id);
+      if (set === undefined) members.set(known(row.group_id), (set = new Set()));
+      set.add(known(row.member_id));
     }
     return { users, groups, members };
   }

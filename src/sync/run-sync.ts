@@ -83,6 +83,13 @@ export interface SyncRequest {
   readonly signal?: AbortSignal;
   /** The run's id when the caller already named it (the lease is taken under it); default a new UUID. */
   readonly runId?: string;
+  /**
+   * For a caller that reads the plan's basis only to put the plan in words: called once with the plan and its basis
+   * when the run has planned, before anything is applied. The outcome then carries no basis, and the run lets it go
+   * before applying (the directory and the desired state are, after the ops, the largest thing a run holds).
+   * Absent: the outcome carries the basis.
+   */
+  readonly describePlan?: (plan: Plan, basis: PlanBasis) => void;
 }
 
 /**
@@ -308,7 +315,6 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
           now: clock.now().toISOString(),
           dryRun: false,
           log: runLog,
-          load: false,
         });
         progress({ type: 'plan.done', ops: 0 });
         runLog.info('no change read and nothing changed since the last run: planning skipped');
@@ -333,17 +339,18 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       const { kind, id, field, reason } = object;
       runLog.warn({ kind, id, field, reason }, 'isolated: not synced, kept as the mirror last knew it');
     }
-    const directory = await mirrorRead(db, read, {
+    // A dry run's directory is what the mirror would have held (its writes are rolled back).
+    let directory: Directory | null = await mirrorRead(db, read, {
       connectionId: request.connectionId,
       runId,
       now,
       dryRun: request.dryRun,
       log: runLog,
-      load: true,
     });
-    // The read's pages are in the mirror now, and the directory is loaded from it: let them go before planning
-    // (at 20 000 users they held as much memory as the directory itself).
+    // The read's pages are in the mirror now: let them go before the directory is loaded from it (at 20 000 users
+    // they held as much memory as the directory itself). The run holds the connection: nobody else writes its mirror.
     read = undefined;
+    directory ??= await mirror.loadDirectory(request.connectionId);
     // The approved read is in the mirror: the approval is spent (the guards still judge the plan that follows).
     if (anomalyApproval !== undefined && !request.dryRun) await approvals.consume(anomalyApproval, runId, now);
 
@@ -356,17 +363,15 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     const quiet = request.quietFirstSync === true && !(await runs.hasServed(request.connectionId));
     if (quiet && deps.invites !== null)
       runLog.info('first sync of this connection: nobody is invited (INVITE_ON_FIRST_SYNC=false)');
-    const appState = await new AppStateRepository(db).load(request.connectionId);
-    const desired = desiredStateOf(directory, request.policy ?? DEFAULT_POLICY);
-    if (desired.nestingCycles !== undefined) {
-      // Flattening still works (every group of a cycle holds the people of all of them); the IdP is wrong, though.
-      const cycles = desired.nestingCycles.map((edge) => nestingEdgeText(directory, edge));
-      runLog.warn(
-        { nestingCycles: desired.nestingCycles },
-        `groups nested in a cycle (remove one nesting of each in the IdP): ${cycles.join('; ')}`,
-      );
-    }
-    const computed = planSync(desired, appState, {
+    // Held by `basis` alone from here on, so that a caller that describes the plan before it is applied lets it go.
+    let basis: PlanBasis | null = planBasisOf(
+      directory,
+      await new AppStateRepository(db).load(request.connectionId),
+      request.policy ?? DEFAULT_POLICY,
+      runLog,
+    );
+    directory = null;
+    const computed = planSync(basis.desired, basis.app, {
       connectionId: request.connectionId,
       invites: deps.invites !== null && !quiet,
       guards: request.guards,
@@ -381,12 +386,17 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     }
     const plan: Plan = guardApproval === undefined ? computed : { ...computed, rejected: null };
     const planned = countOps(plan.ops);
-    const basis: PlanBasis = { directory, app: appState, desired };
     progress({ type: 'plan.done', ops: plan.ops.length });
     runLog.info({ ops: plan.ops.length, ...planned }, 'planned');
+    request.describePlan?.(plan, basis);
+    const outcomeBasis = request.describePlan === undefined ? basis : null;
 
     if (request.dryRun) {
-      return await finish({ status: 'planned', plan, planned, applied: null, failed: [], error: null }, [], basis);
+      return await finish(
+        { status: 'planned', plan, planned, applied: null, failed: [], error: null },
+        [],
+        outcomeBasis,
+      );
     }
     let toApply = plan.ops;
     if (plan.rejected !== null) {
@@ -405,13 +415,13 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     }
 
     // Held, waiting and parked ops stay out of this run (see `enqueueDecision`); the rest is attempted.
-    const enqueued = await db.transaction().execute((trx) =>
-      new OutboxRepository(trx).enqueuePlan(request.connectionId, runId, toApply, now, {
-        // Creates that look like someone else's account (a recycled or confusable login) wait for a person.
-        holds: identityHolds(toApply, desired, appState),
-      }),
-    );
-    const result = await applyPlan(request.connectionId, enqueued.entries, cloneAppState(appState), {
+    // Creates that look like someone else's account (a recycled or confusable login) wait for a person.
+    const holds = identityHolds(toApply, basis.desired, basis.app);
+    const enqueued = await db
+      .transaction()
+      .execute((trx) => new OutboxRepository(trx).enqueuePlan(request.connectionId, runId, toApply, now, { holds }));
+    const nestingCycles = basis.desired.nestingCycles !== undefined;
+    const applying = applyPlan(request.connectionId, enqueued.entries, cloneAppState(basis.app), {
       db,
       target: deps.target,
       invites: deps.invites,
@@ -423,6 +433,9 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       ...(request.applyConcurrency === undefined ? {} : { concurrency: request.applyConcurrency }),
       ...(request.signal ? { signal: request.signal } : {}),
     });
+    // The apply works on its own copy of the app state: nothing it does needs the basis.
+    basis = null;
+    const result = await applying;
     const failed = await new OutboxRepository(db).failedInRun(runId);
     const attention = await loadOpsAttention(db, request.connectionId);
     const applied = countOps(result.applied);
@@ -466,7 +479,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       result.applied.length === 0 &&
       approvedPlanIds.length === 0 &&
       isolated.length === 0 &&
-      desired.nestingCycles === undefined &&
+      !nestingCycles &&
       (await noopBases.stateRevision(request.connectionId)) === revisionBefore
     ) {
       await noopBases.store(request.connectionId, { basis: basisDigest, revision: revisionBefore });
@@ -474,7 +487,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     return await finish(
       { status, plan, planned, applied, failed, error: stoppedBy, attention },
       result.applied.map((op) => op.kind),
-      basis,
+      outcomeBasis,
     );
   } catch (error) {
     if (!(error instanceof DatabaseError)) throw error;
@@ -482,24 +495,29 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
   }
 }
 
+/** What the plan is made from: the directory, the app state and the desired state; warns of nesting cycles. */
+function planBasisOf(directory: Directory, app: AppState, policy: Policy, log: Log): PlanBasis {
+  const desired = desiredStateOf(directory, policy);
+  if (desired.nestingCycles !== undefined) {
+    // Flattening still works (every group of a cycle holds the people of all of them); the IdP is wrong, though.
+    const cycles = desired.nestingCycles.map((edge) => nestingEdgeText(directory, edge));
+    log.warn(
+      { nestingCycles: desired.nestingCycles },
+      `groups nested in a cycle (remove one nesting of each in the IdP): ${cycles.join('; ')}`,
+    );
+  }
+  return { directory, app, desired };
+}
+
 /**
- * Writes a complete read to the mirror with its cursor, in one transaction, and loads the directory the plan is
- * made from. A dry run rolls the writes back and still returns the directory it would have had.
+ * Writes a complete read to the mirror with its cursor, in one transaction. A dry run rolls the writes back and
+ * returns the directory the mirror would have had; otherwise null (the caller loads the directory once it has let
+ * the read go).
  */
 async function mirrorRead(
   db: Kysely<Database>,
   read: DirectoryRead,
-  context: { connectionId: string; runId: string; now: string; dryRun: boolean; log: Log; load: true },
-): Promise<Directory>;
-async function mirrorRead(
-  db: Kysely<Database>,
-  read: DirectoryRead,
-  context: { connectionId: string; runId: string; now: string; dryRun: false; log: Log; load: false },
-): Promise<null>;
-async function mirrorRead(
-  db: Kysely<Database>,
-  read: DirectoryRead,
-  context: { connectionId: string; runId: string; now: string; dryRun: boolean; log: Log; load: boolean },
+  context: { connectionId: string; runId: string; now: string; dryRun: boolean; log: Log },
 ): Promise<Directory | null> {
   const { connectionId, runId, now } = context;
   try {
@@ -522,7 +540,7 @@ async function mirrorRead(
       await trxMirror.putCursor(connectionId, DIRECTORY_CURSOR, released ? null : read.result.cursor, now);
       if (read.result.full) await new ConnectionRepository(trx).markFullRead(connectionId, now);
       if (context.dryRun) throw new DryRunRollback(await trxMirror.loadDirectory(connectionId));
-      return context.load ? trxMirror.loadDirectory(connectionId) : null;
+      return null;
     });
   } catch (error) {
     if (!(error instanceof DryRunRollback)) throw error;

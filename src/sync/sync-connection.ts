@@ -15,7 +15,8 @@ import { ConnectionRepository } from '../store/connection-repository.js';
 import { DatabaseError } from '../store/database-error.js';
 import { TargetError, type TargetErrorKind } from '../targets/target-error.js';
 import { holdConnection } from './connection-hold.js';
-import { runSync, type SyncDeps, type SyncOutcome, type SyncRequest } from './run-sync.js';
+import type { Plan } from '../core/planner/plan.js';
+import { runSync, type PlanBasis, type SyncDeps, type SyncOutcome, type SyncRequest } from './run-sync.js';
 
 /** What the CLI or the worker asks of one run; the runtime adds the connection's own settings. */
 export interface ConnectionRunRequest {
@@ -34,6 +35,8 @@ export interface ConnectionRunRequest {
    * left): such a failure does not count toward the quarantine, the last attempt's does. Default false.
    */
   readonly retriedOnFailure?: boolean;
+  /** See `SyncRequest.describePlan`: the plan in words before it is applied, and no basis in the outcome. */
+  readonly describePlan?: (plan: Plan, basis: PlanBasis) => void;
 }
 
 /** The connection's quarantine before and after the run (the same when the run changed nothing, or a dry run). */

@@ -98,6 +98,9 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
         onStart: async () => {
           if (data.trigger === 'manual') await job.removeDeduplicationKey();
         },
+        // The worker reports counts, never the plan in words: its runs need not hold the plan's basis (directory,
+        // app and desired state) through the apply.
+        describePlan: () => undefined,
       });
     } catch (error) {
       throw classify(error);

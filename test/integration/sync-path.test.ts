@@ -224,6 +224,31 @@ describe.each(DIALECTS)('sync path on %s', (dialect) => {
     expect(mailer.sent()).toHaveLength(2);
   });
 
+  it('describes the plan with its basis before applying it, and then returns no basis; without the hook, the basis', async () => {
+    const described: { ops: number; users: number; desired: number; appUsers: number; appWritesSoFar: number }[] = [];
+    const first = await sync({
+      describePlan: (plan, basis) => {
+        described.push({
+          ops: plan.ops.length,
+          users: basis.directory.users.size,
+          desired: basis.desired.users.size,
+          appUsers: basis.app.users.size,
+          appWritesSoFar: app.writes.length,
+        });
+      },
+    });
+    expect(first.status).toBe('succeeded');
+    expect(first.basis).toBeNull();
+    // Once, with the plan the run then applied, its basis as it was before anything was applied.
+    expect(described).toEqual([{ ops: first.plan?.ops.length, users: 3, desired: 3, appUsers: 0, appWritesSoFar: 0 }]);
+    expect(app.userByName('ada@example.com')?.active).toBe(true);
+
+    connector.user('dee');
+    const second = await sync({ full: true });
+    expect(second.basis?.directory.users.size).toBe(4);
+    expect(second.basis?.app.users.size).toBe(2);
+  });
+
   it('a dry run plans the changes but writes neither the app nor the mirror', async () => {
     const outcome = await sync({ dryRun: true });
     expect(outcome.status).toBe('planned');
