@@ -74,7 +74,7 @@ const packageOwners = {
   kysely: ['store', 'sync', 'migrations', 'check', ...entry],
   pg: ['store', 'root', 'check', 'cli', 'main'],
   'better-sqlite3': ['store', 'root', 'check', 'cli', 'main'],
-  nodemailer: ['invites', 'check', ...entry],
+  nodemailer: ['invites'],
   '@okta/okta-sdk-nodejs': idpSdk,
   '@microsoft/microsoft-graph-client': idpSdk,
   '@azure/identity': idpSdk,

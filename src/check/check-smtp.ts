@@ -1,6 +1,6 @@
-import { createTransport } from 'nodemailer';
 import { parseMailAddress } from '../invites/mail-address.js';
 import { MailerError } from '../invites/mailer-error.js';
+import { SmtpConnection } from '../invites/smtp-connection.js';
 import { parseSmtpUrl } from '../invites/smtp-url.js';
 import type { SmtpSettings } from '../invites/smtp-url.js';
 import { failed, passed } from './check-result.js';
@@ -15,7 +15,7 @@ export interface SmtpCheckOptions {
 
 /**
  * Connects to `SMTP_URL` as the invite mailer does (TLS verified, STARTTLS when offered), says EHLO and logs in
- * with the URL's user when it has one, then quits: nodemailer's `verify()`, which sends no mail. `INVITE_FROM`
+ * with the URL's user when it has one, then quits, with the client that sends the invites; no mail is sent. `INVITE_FROM`
  * must be one address; it is named in the detail. The URL is shown without its user info.
  */
 export async function checkSmtp(
@@ -35,22 +35,20 @@ export async function checkSmtp(
     return failed(NAME, `INVITE_FROM: ${error instanceof Error ? error.message : String(error)}`);
   }
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const transport = createTransport({
-    host: settings.host,
-    port: settings.port,
-    secure: settings.secure,
-    ...(settings.auth === undefined ? {} : { auth: { ...settings.auth } }),
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-  });
+  let connection: SmtpConnection;
   try {
-    await transport.verify();
+    connection = await SmtpConnection.open({
+      host: settings.host,
+      port: settings.port,
+      secure: settings.secure,
+      ...(settings.auth === undefined ? {} : { auth: { ...settings.auth } }),
+      connectTimeoutMs: timeoutMs,
+      replyTimeoutMs: timeoutMs,
+    });
   } catch (error) {
     return failed(NAME, diagnose(error, settings));
-  } finally {
-    transport.close();
   }
+  await connection.close();
   const login = settings.auth === undefined ? 'no AUTH (SMTP_URL has no user)' : `AUTH as ${settings.auth.user}`;
   return passed(NAME, `${settings.display} accepted EHLO and ${login}; invites will come from ${mail.from}`);
 }

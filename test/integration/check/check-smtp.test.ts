@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkSmtp } from '../../../src/check/check-smtp.js';
 import { SmtpTestServer } from '../../emulators/smtp/smtp-test-server.js';
+import { createThrowawayCa } from '../../emulators/tls/throwaway-ca.js';
 import type { SmtpTestServerAddress } from '../../emulators/smtp/smtp-test-server.js';
 
 const USER = 'dirsync';
@@ -87,4 +88,26 @@ describe('checkSmtp without a server', () => {
     expect(result.detail).toContain('must have no path or query parameters');
     expect(result.detail).not.toContain('hunter22');
   });
+});
+
+describe('checkSmtp against a server whose certificate is not trusted', () => {
+  it.each([false, true])(
+    'fails saying to add the CA to NODE_EXTRA_CA_CERTS (implicit TLS %s), never skipping verification',
+    async (implicit) => {
+      const ca = createThrowawayCa();
+      const server = new SmtpTestServer({ tls: { key: ca.key, cert: ca.cert, implicit } });
+      const { url } = await server.start();
+      try {
+        const result = await checkSmtp({ smtpUrl: url, from: FROM }, { timeoutMs: 5_000 });
+        expect(result.ok).toBe(false);
+        expect(result.detail).toContain(
+          "the server's TLS certificate is not trusted: add its CA to NODE_EXTRA_CA_CERTS",
+        );
+        expect(server.messages()).toHaveLength(0);
+      } finally {
+        await server.stop();
+        ca.remove();
+      }
+    },
+  );
 });
