@@ -93,23 +93,24 @@ export class InviteLedger {
       try {
         const now = this.#clock.now().toISOString();
         await this.#db.transaction().execute(async (trx) => {
+          const outbox = new OutboxRepository(trx);
+          const invites = new AppStateRepository(trx);
           if (sent.length > 0) {
-            await new AppStateRepository(trx).persistMany(
+            await invites.persistMany(
               this.#connectionId,
               sent.flatMap((invite) => invite.effects),
               now,
             );
-            await new OutboxRepository(trx).finishApplied(
+            await outbox.finishApplied(
               sent.map((invite) => invite.entryId),
               now,
             );
           }
           if (attempts.length > 0) {
-            await new OutboxRepository(trx).markAttempts(
+            await outbox.markAttempts(
               attempts.map((attempt) => attempt.entryId),
               now,
             );
-            const invites = new AppStateRepository(trx);
             for (const attempt of attempts) {
               await invites.markInviteAttempt(this.#connectionId, attempt.userExternalId, attempt.messageId);
             }

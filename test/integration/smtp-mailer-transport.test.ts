@@ -3,11 +3,11 @@ import type { Server, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildInviteMessage } from '../../src/invites/invite-mail.js';
 import type { InviteMessage } from '../../src/invites/invite-mail.js';
-import { MailerError } from '../../src/invites/mailer-error.js';
 import { SmtpMailer } from '../../src/invites/smtp-mailer.js';
 import type { SmtpMailerOptions } from '../../src/invites/smtp-mailer.js';
 import { MESSAGES_PER_CONNECTION } from '../../src/invites/smtp-pool.js';
 import { SmtpTestServer } from '../emulators/smtp/smtp-test-server.js';
+import { sendError } from '../support/send-error.js';
 import type { SmtpTestServerOptions } from '../emulators/smtp/smtp-test-server.js';
 import { createThrowawayCa } from '../emulators/tls/throwaway-ca.js';
 import type { ThrowawayCa } from '../emulators/tls/throwaway-ca.js';
@@ -27,15 +27,6 @@ function invite(n: number, email = `p${String(n)}@acme.example`, text?: string):
     appLoginUrl: 'https://dash.example.com/login',
   });
   return text === undefined ? message : { ...message, text };
-}
-
-async function sendError(mailer: SmtpMailer, message: InviteMessage): Promise<MailerError> {
-  const error: unknown = await mailer.send(message).then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(MailerError);
-  return error as MailerError;
 }
 
 const servers: SmtpTestServer[] = [];
@@ -136,14 +127,8 @@ describe('SmtpMailer on the wire', () => {
 
   it('gives up after one new connection when the server closes every session before the message', async () => {
     const { server, url } = await serve({ maxMessagesPerSession: 0 });
-    const error: unknown = await mailer(url, { maxConnections: 1 })
-      .send(invite(1))
-      .then(
-        () => undefined,
-        (reason: unknown) => reason,
-      );
-    expect(error).toBeInstanceOf(MailerError);
-    expect((error as MailerError).kind).toBe('unavailable');
+    const error = await sendError(mailer(url, { maxConnections: 1 }), invite(1));
+    expect(error.kind).toBe('unavailable');
     expect(server.messages()).toHaveLength(0);
     expect(server.clientWrites().filter((chunk) => chunk.startsWith('MAIL FROM'))).toHaveLength(2);
   });

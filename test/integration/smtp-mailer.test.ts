@@ -4,6 +4,7 @@ import type { InviteMessage } from '../../src/invites/invite-mail.js';
 import { MailerError } from '../../src/invites/mailer-error.js';
 import { SMTP_MAX_CONNECTIONS, SmtpMailer } from '../../src/invites/smtp-mailer.js';
 import { SmtpTestServer } from '../emulators/smtp/smtp-test-server.js';
+import { sendError } from '../support/send-error.js';
 import type { SmtpTestServerAddress } from '../emulators/smtp/smtp-test-server.js';
 
 const USER = 'dirsync';
@@ -20,15 +21,6 @@ function invite(userExternalId: string, email: string): InviteMessage {
     appName: 'Dashworks',
     appLoginUrl: 'https://dash.example.com/login',
   });
-}
-
-async function sendError(mailer: SmtpMailer, message: InviteMessage): Promise<MailerError> {
-  const error: unknown = await mailer.send(message).then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(MailerError);
-  return error as MailerError;
 }
 
 describe('SmtpMailer against a real SMTP server', () => {
