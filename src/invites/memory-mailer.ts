@@ -1,5 +1,5 @@
 import type { InviteMessage } from './invite-mail.js';
-import type { Mailer } from './mailer.js';
+import type { Mailer, SendOptions } from './mailer.js';
 import type { MailerError } from './mailer-error.js';
 
 /** A `Mailer` that keeps what it is sent in memory: for tests of the apply loop and for dry runs. */
@@ -9,12 +9,12 @@ export class MemoryMailer implements Mailer {
   readonly #failures: MailerError[] = [];
   #closed = false;
 
-  send(message: InviteMessage): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error('MemoryMailer is closed'));
+  async send(message: InviteMessage, options: SendOptions = {}): Promise<void> {
+    if (this.#closed) throw new Error('MemoryMailer is closed');
     const failure = this.#failures.shift();
-    if (failure !== undefined) return Promise.reject(failure);
+    if (failure !== undefined) throw failure;
+    await options.beforeData;
     this.#sent.push(message);
-    return Promise.resolve();
   }
 
   close(): Promise<void> {

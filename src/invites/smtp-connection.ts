@@ -99,9 +99,10 @@ export class SmtpConnection {
   /**
    * Sends one message to one recipient. Resolves only on the server's 250 to the end of the data; rejects with
    * `SmtpClientError` otherwise (`EREPLY` with the reply code, `EENVELOPE` before anything was sent, `ETIMEDOUT`
-   * or `ECONNECTION` when the connection broke).
+   * or `ECONNECTION` when the connection broke). The message data waits for `beforeData` (the envelope does not:
+   * it delivers nothing); when that rejects, the connection is dropped and `send` rejects with its error.
    */
-  async send(envelopeFrom: string, recipient: string, raw: Buffer): Promise<void> {
+  async send(envelopeFrom: string, recipient: string, raw: Buffer, beforeData?: Promise<void>): Promise<void> {
     this.#throwIfFailed();
     const international = !ASCII.test(envelopeFrom) || !ASCII.test(recipient);
     if (international && !this.#extensions.has('SMTPUTF8')) {
@@ -129,6 +130,7 @@ export class SmtpConnection {
       await this.#reset();
       throw SmtpClientError.beforeData(refusal);
     }
+    if (beforeData !== undefined) await this.#awaitClearance(beforeData);
     const [end] = this.#write(data.bytes, 1);
     const reply = await end;
     if (reply?.code !== 250) {
@@ -136,6 +138,20 @@ export class SmtpConnection {
       throw replyError('end of data', reply);
     }
     this.#sent += 1;
+  }
+
+  /** Waits, after the server's 354, until the message may go; the connection is dropped if it may not. */
+  async #awaitClearance(beforeData: Promise<void>): Promise<void> {
+    try {
+      await beforeData;
+    } catch (error) {
+      // After 354 the server takes everything up to the final dot as the message: the transaction cannot be
+      // ended without one, so the connection goes, and nothing is delivered.
+      this.#fail(new SmtpClientError('ECONNECTION', 'the message was withdrawn after DATA'));
+      throw error;
+    }
+    // The session may have ended while the message waited (an idle close, a 421): none of it was written.
+    if (this.#failure !== undefined) throw SmtpClientError.beforeData(this.#failure);
   }
 
   /** Says QUIT, waits a moment for the server's 221, and closes; never throws. */

@@ -1,7 +1,7 @@
 import type { InviteMessage } from './invite-mail.js';
 import { composeInviteMime } from './invite-mime.js';
 import { parseMailAddress } from './mail-address.js';
-import type { Mailer } from './mailer.js';
+import type { Mailer, SendOptions } from './mailer.js';
 import { MailerError } from './mailer-error.js';
 import { SmtpClientError } from './smtp-client-error.js';
 import { SmtpConnection } from './smtp-connection.js';
@@ -68,17 +68,25 @@ export class SmtpMailer implements Mailer {
     this.#pool = new SmtpPool(this.parallel, () => SmtpConnection.open(connection));
   }
 
-  async send(message: InviteMessage): Promise<void> {
+  async send(message: InviteMessage, options: SendOptions = {}): Promise<void> {
     let envelopeFrom: string;
     try {
       envelopeFrom = parseMailAddress(message.from).address;
     } catch (error) {
       throw new MailerError('config', `INVITE_FROM: ${(error as Error).message}`);
     }
+    // The caller's own failure (its bookkeeping before the send) is passed on as it is, not as the mail server's.
+    let withdrawn: { readonly error: unknown } | undefined;
+    const clearance = options.beforeData?.catch((error: unknown) => {
+      withdrawn = { error };
+      throw error;
+    });
+    // Observed here too: a send that fails before waiting for it must not leave a rejection unhandled.
+    clearance?.catch(() => undefined);
     try {
       const raw = composeInviteMime(message);
       // Explicit, so that nothing but the one recipient is ever in RCPT TO.
-      const send = () => this.#pool.use((connection) => connection.send(envelopeFrom, message.to, raw));
+      const send = () => this.#pool.use((connection) => connection.send(envelopeFrom, message.to, raw, clearance));
       try {
         await send();
       } catch (error) {
@@ -88,6 +96,7 @@ export class SmtpMailer implements Mailer {
         await send();
       }
     } catch (error) {
+      if (withdrawn !== undefined) throw withdrawn.error;
       throw this.#toMailerError(error, message.to);
     }
   }

@@ -458,9 +458,19 @@ async function applyOne(
         sendNumber: due.sendNumber,
         ...(due.note === undefined ? {} : { note: due.note }),
       });
-      // Attempted, with the Message-ID a resend after a crash will carry, in a commit before the mail leaves.
-      await marks.attempt(entry.id, due.userExternalId, message.messageId);
-      await mailer.send(message);
+      // Attempted, with the Message-ID a resend after a crash will carry, in a commit before the message leaves.
+      // The mailer opens the transaction meanwhile (the envelope delivers nothing): the commit and the mail
+      // server's first round trip overlap.
+      const marked = marks.attempt(entry.id, due.userExternalId, message.messageId);
+      // Observed at once: a mailer that fails before waiting for the mark must not leave its rejection unhandled.
+      marked.catch(() => undefined);
+      try {
+        await mailer.send(message, { beforeData: marked });
+      } catch (error) {
+        // A mark that failed (a database fault) is what stops the run, whatever the mail server said.
+        await marked;
+        throw error;
+      }
       return { status: 'applied' };
     }
   }

@@ -4,9 +4,11 @@ import { runSync } from '../../src/sync/run-sync.js';
 import type { CreateOptions, CreateResult, GroupChanges, GroupWrite, UserWrite } from '../../src/targets/target.js';
 import { TargetError } from '../../src/targets/target-error.js';
 import type { InviteMessage } from '../../src/invites/invite-mail.js';
+import type { SendOptions } from '../../src/invites/mailer.js';
 import { MemoryMailer } from '../../src/invites/memory-mailer.js';
 import { MemoryAppTarget } from '../support/memory-app-target.js';
 import { MemoryConnector } from '../support/memory-connector.js';
+import { allowInviteMarks, refuseInviteMarks } from '../support/refuse-applied.js';
 import { silentLog } from '../support/silent-log.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
 import { SYNC_DEFAULTS } from '../support/sync-request.js';
@@ -82,14 +84,14 @@ class SlowMailer extends MemoryMailer {
     super();
   }
 
-  override async send(message: InviteMessage): Promise<void> {
+  override async send(message: InviteMessage, options?: SendOptions): Promise<void> {
     this.starts.set(message.to, this.clock.now++);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       // Long enough for the sends to overlap even when the database answers slowly (a loaded CI machine).
       await new Promise((resolve) => setTimeout(resolve, 40));
-      await super.send(message);
+      await super.send(message, options);
     } finally {
       this.inFlight--;
     }
@@ -242,6 +244,25 @@ describe.each(DIALECTS)('applying a plan several ops at a time (%s)', (dialect) 
     for (const message of mailer.sent()) expect(made.has(message.to)).toBe(true);
     target.failCreate = undefined;
     expect((await sync('stopped-mail', directory(), target, 4, { mailer })).status).toBe('succeeded');
+    expect(mailer.sent()).toHaveLength(20);
+    expect(new Set(mailer.sent().map((message) => message.to)).size).toBe(20);
+  });
+
+  it('delivers no invite whose attempt mark the database refused; the next run sends each exactly one', async () => {
+    const target = new SlowTarget();
+    const mailer = new SlowMailer(3);
+    await refuseInviteMarks(database, 'unmarked');
+    try {
+      const refused = await sync('unmarked', directory(), target, 4, { mailer }).then(
+        (outcome) => outcome.status,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      expect(refused).not.toBe('succeeded');
+      expect(mailer.sent()).toEqual([]);
+    } finally {
+      await allowInviteMarks(database);
+    }
+    expect((await sync('unmarked', directory(), target, 4, { mailer })).status).toBe('succeeded');
     expect(mailer.sent()).toHaveLength(20);
     expect(new Set(mailer.sent().map((message) => message.to)).size).toBe(20);
   });

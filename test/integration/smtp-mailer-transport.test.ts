@@ -230,6 +230,67 @@ describe('SmtpMailer on the wire', () => {
   );
 });
 
+/** A promise and the functions that settle it. */
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } {
+  let resolve: () => void = () => undefined;
+  let reject: (error: Error) => void = () => undefined;
+  const promise = new Promise<void>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  return { promise, resolve, reject };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited > 2_000) throw new Error('timed out waiting for the condition');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+// The invite's attempt mark is committed while the envelope is on the wire (apply-plan's `beforeData`): the
+// message itself must never leave before the mark is stored, and never after a mark that failed.
+describe.each([
+  ['pipelined', {}],
+  ['lock-step', { hidePIPELINING: true }],
+] as const)('SmtpMailer holding a message until it is cleared (%s)', (_name, serverOptions) => {
+  it('sends the envelope at once and the message only once cleared', async () => {
+    const { server, url } = await serve(serverOptions);
+    const sender = mailer(url, { maxConnections: 1 });
+    const clearance = deferred();
+    const sent = sender.send(invite(1), { beforeData: clearance.promise });
+    await until(() => server.clientWrites().some((chunk) => chunk.includes('DATA\r\n')));
+    // Long enough for a message written after the envelope to have arrived.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.clientWrites().some((chunk) => chunk.includes('Message-ID:'))).toBe(false);
+    expect(server.messages()).toHaveLength(0);
+
+    clearance.resolve();
+    await sent;
+    expect(server.messages().map((mail) => mail.envelopeTo)).toEqual([['p1@acme.example']]);
+  });
+
+  it('delivers nothing when the clearance fails, rejects with its error unchanged, and goes on over a new connection', async () => {
+    const { server, url } = await serve(serverOptions);
+    const sender = mailer(url, { maxConnections: 1 });
+    const clearance = deferred();
+    const sent = sender.send(invite(1), { beforeData: clearance.promise }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    await until(() => server.clientWrites().some((chunk) => chunk.includes('DATA\r\n')));
+    const fault = new Error('the database refused the attempt mark');
+    clearance.reject(fault);
+    expect(await sent).toBe(fault);
+
+    await sender.send(invite(2));
+    const delivered = server.messages();
+    expect(delivered.map((mail) => mail.envelopeTo)).toEqual([['p2@acme.example']]);
+    // Only the second message's data ever reached the server.
+    expect(server.clientWrites().filter((chunk) => chunk.includes('Message-ID:'))).toHaveLength(1);
+  });
+});
+
 describe('SmtpMailer with TLS (a throwaway CA)', () => {
   let ca: ThrowawayCa;
   let other: ThrowawayCa;
