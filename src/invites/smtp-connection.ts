@@ -25,6 +25,19 @@ export interface SmtpConnectionOptions {
   readonly ca?: string;
 }
 
+export interface SmtpSendOptions {
+  /**
+   * The message data waits for it (the envelope does not: it delivers nothing); when it rejects, the connection
+   * is dropped (a transaction past 354 cannot end without a message) and `send` rejects with its error.
+   */
+  readonly beforeData?: Promise<void>;
+  /**
+   * Called once the message data is written, when the server pipelines: the connection may then take the next
+   * message's envelope while this one waits for its reply.
+   */
+  readonly written?: () => void;
+}
+
 interface Waiter {
   readonly resolve: (reply: SmtpReply) => void;
   readonly reject: (error: SmtpClientError) => void;
@@ -37,10 +50,12 @@ const QUIT_WAIT_MS = 1_000;
 
 /**
  * One SMTP submission connection (RFC 5321): greeting, EHLO (HELO when EHLO is refused), STARTTLS when offered on a
- * plain connection, AUTH PLAIN or LOGIN, then one message at a time with `send`. With PIPELINING (RFC 2920) the
- * envelope and DATA go in one write and the message in a second; without it, lock-step. After a refused transaction
- * the connection is RSET and stays usable; after a socket error, a timeout, a 421 or anything out of turn it is
- * destroyed and `usable` turns false. Nothing is ever sent twice: failures are reported, not retried.
+ * plain connection, AUTH PLAIN or LOGIN, then messages with `send`. With PIPELINING (RFC 2920) the envelope and
+ * DATA go in one write and the message in a second, and the next message's `send` may start as soon as the data is
+ * written (`written`): replies are matched to commands in order. Without PIPELINING, lock-step, one message at a
+ * time. After a refused envelope the connection is RSET and stays usable; after a socket error, a timeout, a 421 or
+ * anything out of turn it is destroyed and `usable` turns false. Nothing is ever sent twice: failures are reported,
+ * not retried.
  */
 export class SmtpConnection {
   readonly #options: SmtpConnectionOptions;
@@ -53,6 +68,7 @@ export class SmtpConnection {
   #replyTimer: NodeJS.Timeout | undefined;
   #opening = true;
   #sent = 0;
+  #started = 0;
   #extensions = new Map<string, string>();
 
   private constructor(socket: Socket, options: SmtpConnectionOptions) {
@@ -91,6 +107,11 @@ export class SmtpConnection {
     return this.#sent;
   }
 
+  /** Messages whose data was written over this connection, answered or not. */
+  get started(): number {
+    return this.#started;
+  }
+
   /** Whether the server advertised PIPELINING (after TLS and login): `send` then takes two writes. */
   get pipelining(): boolean {
     return this.#extensions.has('PIPELINING');
@@ -99,10 +120,10 @@ export class SmtpConnection {
   /**
    * Sends one message to one recipient. Resolves only on the server's 250 to the end of the data; rejects with
    * `SmtpClientError` otherwise (`EREPLY` with the reply code, `EENVELOPE` before anything was sent, `ETIMEDOUT`
-   * or `ECONNECTION` when the connection broke). The message data waits for `beforeData` (the envelope does not:
-   * it delivers nothing); when that rejects, the connection is dropped and `send` rejects with its error.
+   * or `ECONNECTION` when the connection broke). See `SmtpSendOptions` for `beforeData` and `written`.
    */
-  async send(envelopeFrom: string, recipient: string, raw: Buffer, beforeData?: Promise<void>): Promise<void> {
+  async send(envelopeFrom: string, recipient: string, raw: Buffer, options: SmtpSendOptions = {}): Promise<void> {
+    const { beforeData, written } = options;
     this.#throwIfFailed();
     const international = !ASCII.test(envelopeFrom) || !ASCII.test(recipient);
     if (international && !this.#extensions.has('SMTPUTF8')) {
@@ -132,11 +153,14 @@ export class SmtpConnection {
     }
     if (beforeData !== undefined) await this.#awaitClearance(beforeData);
     const [end] = this.#write(data.bytes, 1);
+    this.#started += 1;
+    // RFC 2920 §3.1: message content may be the first "command" of a group, so with PIPELINING the next
+    // transaction's envelope may follow the final dot before its reply, saving a round trip per message.
+    if (this.pipelining) written?.();
     const reply = await end;
-    if (reply?.code !== 250) {
-      await this.#reset();
-      throw replyError('end of data', reply);
-    }
+    // No RSET after a refused message: the final dot ends the transaction whatever the reply (RFC 5321 §4.1.1.4),
+    // and the next message's envelope may already be on the wire behind it.
+    if (reply?.code !== 250) throw replyError('end of data', reply);
     this.#sent += 1;
   }
 

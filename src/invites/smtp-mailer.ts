@@ -23,7 +23,7 @@ interface SmtpFailure {
 export const SMTP_MAX_CONNECTIONS = 3;
 
 export interface SmtpMailerOptions {
-  /** Simultaneous connections of the pool (default 2, at most `SMTP_MAX_CONNECTIONS`): one invite on each. */
+  /** Simultaneous connections of the pool (default 2, at most `SMTP_MAX_CONNECTIONS`). */
   readonly maxConnections?: number;
   /** Connect and greeting timeout (default 15 s): an unreachable server fails the run quickly. */
   readonly connectTimeoutMs?: number;
@@ -46,6 +46,12 @@ export interface SmtpMailerTestOptions extends SmtpMailerOptions {
  */
 export class SmtpMailer implements Mailer {
   readonly destination: string;
+  /** Connections of the pool. */
+  readonly connections: number;
+  /**
+   * Messages in flight at once: two per connection where the server pipelines (one waits for its reply while the
+   * next one's envelope follows it); where it does not, the second waits for the connection.
+   */
   readonly parallel: number;
   readonly #settings: SmtpSettings;
   readonly #pool: SmtpPool;
@@ -54,7 +60,8 @@ export class SmtpMailer implements Mailer {
   constructor(smtpUrl: string, options: SmtpMailerOptions | SmtpMailerTestOptions = {}) {
     this.#settings = parseSmtpUrl(smtpUrl);
     this.destination = this.#settings.display;
-    this.parallel = Math.max(1, Math.min(options.maxConnections ?? 2, SMTP_MAX_CONNECTIONS));
+    this.connections = Math.max(1, Math.min(options.maxConnections ?? 2, SMTP_MAX_CONNECTIONS));
+    this.parallel = 2 * this.connections;
     const { host, port, secure, auth } = this.#settings;
     const connection = {
       host,
@@ -65,7 +72,7 @@ export class SmtpMailer implements Mailer {
       replyTimeoutMs: options.replyTimeoutMs ?? 60_000,
       ...('testTrustedCa' in options ? { ca: options.testTrustedCa } : {}),
     };
-    this.#pool = new SmtpPool(this.parallel, () => SmtpConnection.open(connection));
+    this.#pool = new SmtpPool(this.connections, () => SmtpConnection.open(connection));
   }
 
   async send(message: InviteMessage, options: SendOptions = {}): Promise<void> {
@@ -86,7 +93,13 @@ export class SmtpMailer implements Mailer {
     try {
       const raw = composeInviteMime(message);
       // Explicit, so that nothing but the one recipient is ever in RCPT TO.
-      const send = () => this.#pool.use((connection) => connection.send(envelopeFrom, message.to, raw, clearance));
+      const send = () =>
+        this.#pool.use((connection, handOver) =>
+          connection.send(envelopeFrom, message.to, raw, {
+            ...(clearance === undefined ? {} : { beforeData: clearance }),
+            written: handOver,
+          }),
+        );
       try {
         await send();
       } catch (error) {

@@ -4,8 +4,8 @@ import type { SmtpConnection } from './smtp-connection.js';
 /** The slice of a connection the pool manages. */
 export interface PooledConnection {
   readonly usable: boolean;
-  /** Messages accepted over it so far. */
-  readonly sent: number;
+  /** Messages handed to it so far (their data written), answered or not. */
+  readonly started: number;
   close(): Promise<void>;
   destroy(): void;
 }
@@ -20,8 +20,10 @@ export const MESSAGES_PER_CONNECTION = 1000;
 
 /**
  * Up to `size` connections, opened lazily by `open`: `use` runs one task on a free connection, waiting for one
- * when all are busy. A connection that is no longer `usable` (an error, a timeout, the server's 421 or idle close)
- * is dropped when it comes back or is found idle, and the next task opens a new one. Tasks are never retried.
+ * when all are busy. A task may hand its connection on before it ends (`handOver`: its message is written and only
+ * its reply is awaited), so that the next task's commands follow on the same connection. A connection that is no
+ * longer `usable` (an error, a timeout, the server's 421 or idle close) is dropped when it comes back or is found
+ * idle, and the next task opens a new one. Tasks are never retried.
  */
 export class SmtpPool<C extends PooledConnection = SmtpConnection> {
   readonly #size: number;
@@ -30,6 +32,7 @@ export class SmtpPool<C extends PooledConnection = SmtpConnection> {
   readonly #waiting: (() => void)[] = [];
   /** Connections open, being opened or in use. */
   #count = 0;
+  /** Tasks running, whether they still hold their connection or handed it on and wait for their reply. */
   #busy = 0;
   #closed = false;
   #drained: (() => void) | undefined;
@@ -41,13 +44,30 @@ export class SmtpPool<C extends PooledConnection = SmtpConnection> {
     this.#open = open;
   }
 
-  /** Runs `task` on a connection of its own; rejects with the task's error, or the connection's open error. */
-  async use<T>(task: (connection: C) => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` on a connection of its own until it ends or calls `handOver`; rejects with the task's error, or the
+   * connection's open error.
+   */
+  async use<T>(task: (connection: C, handOver: () => void) => Promise<T>): Promise<T> {
     const connection = await this.#acquire();
+    let held = true;
+    let retire = false;
+    const handOver = () => {
+      if (!held) return;
+      held = false;
+      // A connection due for replacement is kept until this task's reply is in, then closed (QUIT behind it).
+      if (connection.usable && connection.started >= MESSAGES_PER_CONNECTION) retire = true;
+      else this.#release(connection);
+    };
     try {
-      return await task(connection);
+      return await task(connection, handOver);
     } finally {
-      this.#release(connection);
+      if (held || retire) {
+        held = false;
+        this.#release(connection);
+      }
+      this.#busy -= 1;
+      this.#wakeOne();
     }
   }
 
@@ -107,8 +127,7 @@ export class SmtpPool<C extends PooledConnection = SmtpConnection> {
   }
 
   #release(connection: C): void {
-    this.#busy -= 1;
-    if (connection.usable && connection.sent >= MESSAGES_PER_CONNECTION) {
+    if (connection.usable && connection.started >= MESSAGES_PER_CONNECTION) {
       // Its slot stays taken until QUIT is done: the server must never see more than `size` connections.
       const quitting = connection.close().finally(() => {
         this.#quitting.delete(quitting);

@@ -189,10 +189,10 @@ export async function applyPlan(
   // plan"), each phase's ops up to `concurrency` at a time: ops of one phase are on different subjects, and those
   // on the same subject still run one after the other. Each op keeps its own exactly-once bookkeeping.
   const writes = Math.max(1, deps.concurrency ?? 1);
-  // Invites go out one per mail server connection. Under a per-minute budget one at a time: the budget is counted
-  // in the database before each send, and two sends counting at once could both take the last place.
-  const mails =
-    deps.maxInvitesPerMinute !== undefined ? 1 : Math.max(1, Math.min(writes, deps.invites?.mailer.parallel ?? 1));
+  // Invites go out as many at once as the mailer takes (its connections, sized by the same setting). Under a
+  // per-minute budget one at a time: the budget is counted in the database before each send, and two sends
+  // counting at once could both take the last place.
+  const mails = deps.maxInvitesPerMinute !== undefined ? 1 : Math.max(1, deps.invites?.mailer.parallel ?? 1);
   const appEntries = entries.filter((entry) => entry.op.kind !== 'invite.send');
   const inviteEntries = entries.filter((entry) => entry.op.kind === 'invite.send');
   const readiness = new InviteReadiness(appEntries);

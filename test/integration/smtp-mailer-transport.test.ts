@@ -3,6 +3,7 @@ import type { Server, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildInviteMessage } from '../../src/invites/invite-mail.js';
 import type { InviteMessage } from '../../src/invites/invite-mail.js';
+import type { MailerError } from '../../src/invites/mailer-error.js';
 import { SmtpMailer } from '../../src/invites/smtp-mailer.js';
 import type { SmtpMailerOptions } from '../../src/invites/smtp-mailer.js';
 import { MESSAGES_PER_CONNECTION } from '../../src/invites/smtp-pool.js';
@@ -185,6 +186,20 @@ describe('SmtpMailer on the wire', () => {
     expect(server.messages().map((mail) => mail.envelopeTo)).toEqual([['p2@acme.example']]);
   });
 
+  it('a message refused at the end of its data fails alone; the envelope pipelined behind it goes on intact', async () => {
+    const { server, url } = await serve();
+    const sender = mailer(url, { maxConnections: 1 });
+    server.failNext(1, 554, 'data');
+    const [first, second] = await Promise.allSettled([sender.send(invite(1)), sender.send(invite(2))]);
+    expect(first.status === 'rejected' && (first.reason as MailerError).kind).toBe('rejected');
+    expect(second.status).toBe('fulfilled');
+    const received = server.messages();
+    expect(received.map((mail) => mail.envelopeTo)).toEqual([['p2@acme.example']]);
+    expect(received[0]?.text).toBe(invite(2).text);
+    // The refusal needed no RSET: one would have landed inside the second transaction.
+    expect(server.clientWrites().some((chunk) => chunk.includes('RSET'))).toBe(false);
+  });
+
   it('refuses a non-ASCII recipient as rejected, before sending, when the server lacks SMTPUTF8', async () => {
     const { server, url } = await serve({ hideSMTPUTF8: true });
     const error = await sendError(mailer(url), invite(1, 'zoë@acme.example'));
@@ -335,7 +350,7 @@ describe('SmtpMailer with TLS (a throwaway CA)', () => {
   });
 });
 
-describe('SmtpMailer against a server that stops answering', () => {
+describe('SmtpMailer against a scripted server (one that stops answering, or holds a reply)', () => {
   let silent: Server;
   let port: number;
   const sockets: Socket[] = [];
@@ -401,6 +416,42 @@ describe('SmtpMailer against a server that stops answering', () => {
     expect(error.kind).toBe('unavailable');
     expect(error.message).toContain('300 ms');
     expect(dataLines).toBeGreaterThan(10);
+  });
+
+  it("pipelines the next message's envelope behind the previous message's data, before its reply (RFC 2920 §3.1)", async () => {
+    // This server answers the end of the first message only once the next envelope has arrived: a client that
+    // waited for that answer before going on would wait until its reply timeout.
+    let inData = false;
+    let ended = 0;
+    let held = false;
+    await listen('220 scripted.invalid ESMTP\r\n', (line) => {
+      if (inData) {
+        if (line !== '.') return undefined;
+        inData = false;
+        ended += 1;
+        if (ended === 1) {
+          held = true;
+          return undefined;
+        }
+        return '250 queued\r\n';
+      }
+      if (line.startsWith('EHLO')) return '250-scripted.invalid\r\n250 PIPELINING\r\n';
+      if (line.startsWith('MAIL')) {
+        const release = held ? '250 queued\r\n' : '';
+        held = false;
+        return `${release}250 OK\r\n`;
+      }
+      if (line.startsWith('RCPT')) return '250 OK\r\n';
+      if (line === 'DATA') {
+        inData = true;
+        return '354 go ahead\r\n';
+      }
+      if (line === 'QUIT') return '221 bye\r\n';
+      return undefined;
+    });
+    const sender = mailer(`smtp://127.0.0.1:${String(port)}`, { maxConnections: 1, replyTimeoutMs: 1_000 });
+    await Promise.all([sender.send(invite(1)), sender.send(invite(2))]);
+    expect(ended).toBe(2);
   });
 
   it('reports no greeting within the connect timeout as unavailable', async () => {
