@@ -27,9 +27,9 @@ interface Sent {
  * an invite and the attempt of the next one its mail connection composes right after (same turn, no I/O between)
  * share a commit, so an invite costs one commit instead of two (at 100 000 invites the commits were a quarter of
  * the CLI's time in the mail phase). Nothing waits longer for it: a sent record is committed in the same turn's
- * commit, so a process killed after the 250 resends at most the invites of the mail connections whose commit had
- * not been made, one per connection, as before (DESIGN "Invites": at least once; the window is the commit after
- * `250`).
+ * commit, so a process killed after the 250 resends at most the invites whose 250 came in the turn it died in: up
+ * to two per mail connection, which has two messages in flight (DESIGN "Invites": at least once; the window is
+ * the commit after `250`).
  *
  * A commit that fails is kept: waiting attempts are rejected with it, the next `attempt` or `sent` throws it and
  * `flush` returns it, and the run stops.
