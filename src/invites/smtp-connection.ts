@@ -1,11 +1,10 @@
-import { connect as connectTcp, isIP } from 'node:net';
-import type { Socket } from 'node:net';
+import { connect as connectTcp } from 'node:net';
 import { hostname } from 'node:os';
-import { connect as connectTls } from 'node:tls';
+import { SmtpChannel } from './smtp-channel.js';
 import { SmtpClientError } from './smtp-client-error.js';
 import { toSmtpData } from './smtp-data.js';
 import { smtpLogin } from './smtp-login.js';
-import { replyText, SmtpReplyReader } from './smtp-reply-reader.js';
+import { replyText } from './smtp-reply-reader.js';
 import type { SmtpReply } from './smtp-reply-reader.js';
 
 export interface SmtpConnectionOptions {
@@ -38,11 +37,6 @@ export interface SmtpSendOptions {
   readonly written?: () => void;
 }
 
-interface Waiter {
-  readonly resolve: (reply: SmtpReply) => void;
-  readonly reject: (error: SmtpClientError) => void;
-}
-
 const ASCII = /^[\x20-\x7e]*$/;
 
 /** How long `close` waits for the reply to QUIT. */
@@ -59,27 +53,14 @@ const QUIT_WAIT_MS = 1_000;
  */
 export class SmtpConnection {
   readonly #options: SmtpConnectionOptions;
-  readonly #reader = new SmtpReplyReader();
-  readonly #waiters: Waiter[] = [];
-  readonly #failed: Promise<never>;
-  #rejectFailed: (error: SmtpClientError) => void = () => undefined;
-  #socket: Socket;
-  #failure: SmtpClientError | undefined;
-  #replyTimer: NodeJS.Timeout | undefined;
-  #opening = true;
+  readonly #channel: SmtpChannel;
   #sent = 0;
   #started = 0;
   #extensions = new Map<string, string>();
 
-  private constructor(socket: Socket, options: SmtpConnectionOptions) {
+  private constructor(channel: SmtpChannel, options: SmtpConnectionOptions) {
     this.#options = options;
-    this.#socket = socket;
-    this.#failed = new Promise<never>((_resolve, reject) => {
-      this.#rejectFailed = reject;
-    });
-    // Observed here so that a failure nobody is waiting for is not an unhandled rejection.
-    this.#failed.catch(() => undefined);
-    this.#watch(socket);
+    this.#channel = channel;
   }
 
   /** Connects, reads the greeting, says EHLO, upgrades to TLS and logs in. Throws `SmtpClientError`. */
@@ -87,7 +68,7 @@ export class SmtpConnection {
     // SMTP is a ping-pong of small writes: with Nagle's algorithm on, each message waited ~40 ms for the server's
     // delayed ACK (47 ms per invite measured against smtp-server, 7 ms with TCP_NODELAY).
     const socket = connectTcp({ host: options.host, port: options.port, noDelay: true });
-    const connection = new SmtpConnection(socket, options);
+    const connection = new SmtpConnection(new SmtpChannel(socket, options.replyTimeoutMs), options);
     try {
       await connection.#start();
     } catch (error) {
@@ -99,7 +80,7 @@ export class SmtpConnection {
 
   /** False once the connection failed, timed out, was closed by either side, or the server said 421. */
   get usable(): boolean {
-    return this.#failure === undefined;
+    return this.#channel.failure === undefined;
   }
 
   /** Messages the server accepted over this connection. */
@@ -124,7 +105,7 @@ export class SmtpConnection {
    */
   async send(envelopeFrom: string, recipient: string, raw: Buffer, options: SmtpSendOptions = {}): Promise<void> {
     const { beforeData, written } = options;
-    this.#throwIfFailed();
+    this.#channel.throwIfFailed();
     const international = !ASCII.test(envelopeFrom) || !ASCII.test(recipient);
     if (international && !this.#extensions.has('SMTPUTF8')) {
       throw new SmtpClientError(
@@ -152,7 +133,7 @@ export class SmtpConnection {
       throw SmtpClientError.beforeData(refusal);
     }
     if (beforeData !== undefined) await this.#awaitClearance(beforeData);
-    const [end] = this.#write(data.bytes, 1);
+    const [end] = this.#channel.write(data.bytes, 1);
     this.#started += 1;
     // RFC 2920 §3.1: message content may be the first "command" of a group, so with PIPELINING the next
     // transaction's envelope may follow the final dot before its reply, saving a round trip per message.
@@ -171,11 +152,12 @@ export class SmtpConnection {
     } catch (error) {
       // After 354 the server takes everything up to the final dot as the message: the transaction cannot be
       // ended without one, so the connection goes, and nothing is delivered.
-      this.#fail(new SmtpClientError('ECONNECTION', 'the message was withdrawn after DATA'));
+      this.#channel.fail(new SmtpClientError('ECONNECTION', 'the message was withdrawn after DATA'));
       throw error;
     }
     // The session may have ended while the message waited (an idle close, a 421): none of it was written.
-    if (this.#failure !== undefined) throw SmtpClientError.beforeData(this.#failure);
+    const failure = this.#channel.failure;
+    if (failure !== undefined) throw SmtpClientError.beforeData(failure);
   }
 
   /** Says QUIT, waits a moment for the server's 221, and closes; never throws. */
@@ -186,7 +168,7 @@ export class SmtpConnection {
       const patience = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, Math.min(QUIT_WAIT_MS, this.#options.replyTimeoutMs));
       });
-      await Promise.race([this.#command('QUIT').catch(() => undefined), patience]);
+      await Promise.race([this.#channel.command('QUIT').catch(() => undefined), patience]);
       clearTimeout(timer);
     }
     this.destroy();
@@ -194,38 +176,34 @@ export class SmtpConnection {
 
   /** Closes the socket now, without QUIT. */
   destroy(): void {
-    this.#fail(new SmtpClientError('ECONNECTION', 'the connection is closed'));
+    this.#channel.fail(new SmtpClientError('ECONNECTION', 'the connection is closed'));
   }
 
   async #start(): Promise<void> {
-    const { connectTimeoutMs } = this.#options;
+    const { connectTimeoutMs, replyTimeoutMs, host, ca } = this.#options;
+    const channel = this.#channel;
     const timer = setTimeout(() => {
-      this.#fail(new SmtpClientError('ETIMEDOUT', `no connection and greeting within ${connectTimeoutMs} ms`));
+      channel.fail(new SmtpClientError('ETIMEDOUT', `no connection and greeting within ${connectTimeoutMs} ms`));
     }, connectTimeoutMs);
     try {
-      await this.#guard(
-        new Promise<void>((resolve) => {
-          this.#socket.once('connect', resolve);
-        }),
-      );
-      if (this.#options.secure) await this.#upgrade();
-      else this.#socket.on('data', this.#onData);
-      const greeting = await this.#read();
+      await channel.connected();
+      if (this.#options.secure) await channel.upgrade(host, ca);
+      else channel.listen();
+      const greeting = await channel.read();
       if (greeting.code !== 220) throw replyError('the greeting', greeting);
     } finally {
       clearTimeout(timer);
-      this.#opening = false;
+      channel.timeReplies();
     }
     await this.#hello();
     if (!this.#options.secure && this.#extensions.has('STARTTLS')) {
-      const reply = await this.#command('STARTTLS');
+      const reply = await channel.command('STARTTLS');
       if (reply.code !== 220) throw replyError('STARTTLS', reply);
-      this.#socket.off('data', this.#onData);
       const timer = setTimeout(() => {
-        this.#fail(new SmtpClientError('ETIMEDOUT', `no TLS handshake within ${this.#options.replyTimeoutMs} ms`));
-      }, this.#options.replyTimeoutMs);
+        channel.fail(new SmtpClientError('ETIMEDOUT', `no TLS handshake within ${replyTimeoutMs} ms`));
+      }, replyTimeoutMs);
       try {
-        await this.#upgrade();
+        await channel.upgrade(host, ca);
       } finally {
         clearTimeout(timer);
       }
@@ -233,32 +211,13 @@ export class SmtpConnection {
       await this.#hello();
     }
     if (this.#options.auth !== undefined) {
-      await smtpLogin(this.#options.auth, this.#extensions.get('AUTH'), (line) => this.#command(line));
+      await smtpLogin(this.#options.auth, this.#extensions.get('AUTH'), (line) => channel.command(line));
     }
-  }
-
-  /** TLS over the current socket, certificate and host name verified; SNI unless the host is an IP address. */
-  async #upgrade(): Promise<void> {
-    const { host, ca } = this.#options;
-    const secure = connectTls({
-      socket: this.#socket,
-      host,
-      ...(isIP(host) === 0 ? { servername: host } : {}),
-      ...(ca === undefined ? {} : { ca }),
-    });
-    this.#socket = secure;
-    this.#watch(secure);
-    await this.#guard(
-      new Promise<void>((resolve) => {
-        secure.once('secureConnect', resolve);
-      }),
-    );
-    secure.on('data', this.#onData);
   }
 
   async #hello(): Promise<void> {
     const name = clientName();
-    const reply = await this.#command(`EHLO ${name}`);
+    const reply = await this.#channel.command(`EHLO ${name}`);
     this.#extensions = new Map();
     if (reply.code === 250) {
       for (const line of reply.lines.slice(1)) {
@@ -269,29 +228,29 @@ export class SmtpConnection {
     }
     // Only a server that does not know EHLO (5xx) gets HELO; a temporary refusal is reported as such.
     if (reply.code < 500) throw replyError('EHLO', reply);
-    const helo = await this.#command(`HELO ${name}`);
+    const helo = await this.#channel.command(`HELO ${name}`);
     if (helo.code !== 250) throw replyError('HELO', helo);
   }
 
   /** RFC 2920: MAIL, RCPT and DATA in one write; the message only after DATA's 354. */
   async #pipelinedEnvelope(mailFrom: string, rcptTo: string): Promise<SmtpClientError | undefined> {
-    const [mail, rcpt, data] = await Promise.all(this.#write(`${mailFrom}\r\n${rcptTo}\r\nDATA\r\n`, 3));
+    const [mail, rcpt, data] = await Promise.all(this.#channel.write(`${mailFrom}\r\n${rcptTo}\r\nDATA\r\n`, 3));
     const refusal = envelopeRefusal(mail, rcpt) ?? (data?.code === 354 ? undefined : replyError('DATA', data));
     if (refusal !== undefined && data?.code === 354) {
       // DATA accepted after a refused MAIL or RCPT: a broken server. The transaction cannot be ended without
       // sending a message, so the connection goes instead.
-      this.#fail(new SmtpClientError('EPROTOCOL', `the server accepted DATA after refusing the envelope`));
+      this.#channel.fail(new SmtpClientError('EPROTOCOL', `the server accepted DATA after refusing the envelope`));
       throw refusal;
     }
     return refusal;
   }
 
   async #lockStepEnvelope(mailFrom: string, rcptTo: string): Promise<SmtpClientError | undefined> {
-    const mail = await this.#command(mailFrom);
+    const mail = await this.#channel.command(mailFrom);
     if (mail.code !== 250) return replyError('MAIL FROM', mail);
-    const rcpt = await this.#command(rcptTo);
+    const rcpt = await this.#channel.command(rcptTo);
     if (rcpt.code !== 250 && rcpt.code !== 251) return replyError('RCPT TO', rcpt);
-    const data = await this.#command('DATA');
+    const data = await this.#channel.command('DATA');
     return data.code === 354 ? undefined : replyError('DATA', data);
   }
 
@@ -299,100 +258,11 @@ export class SmtpConnection {
   async #reset(): Promise<void> {
     if (!this.usable) return;
     try {
-      const reply = await this.#command('RSET');
-      if (reply.code !== 250) this.#fail(replyError('RSET', reply));
+      const reply = await this.#channel.command('RSET');
+      if (reply.code !== 250) this.#channel.fail(replyError('RSET', reply));
     } catch {
-      // #command failed the connection already.
+      // The channel failed the connection already.
     }
-  }
-
-  async #command(line: string): Promise<SmtpReply> {
-    const [reply] = this.#write(`${line}\r\n`, 1);
-    if (reply === undefined) throw new SmtpClientError('EPROTOCOL', 'no reply expected');
-    return reply;
-  }
-
-  #read(): Promise<SmtpReply> {
-    this.#throwIfFailed();
-    return this.#expect();
-  }
-
-  /** Writes `bytes` and returns a promise for each of the next `replies` replies. */
-  #write(bytes: string | Buffer, replies: number): Promise<SmtpReply>[] {
-    this.#throwIfFailed();
-    const expected = Array.from({ length: replies }, () => this.#expect());
-    this.#socket.write(bytes);
-    return expected;
-  }
-
-  #expect(): Promise<SmtpReply> {
-    const reply = new Promise<SmtpReply>((resolve, reject) => {
-      this.#waiters.push({ resolve, reject });
-    });
-    if (this.#waiters.length === 1) this.#armReplyTimer();
-    return reply;
-  }
-
-  readonly #onData = (chunk: Buffer): void => {
-    let replies: SmtpReply[];
-    try {
-      replies = this.#reader.push(chunk);
-    } catch (error) {
-      this.#fail(error as SmtpClientError);
-      return;
-    }
-    for (const reply of replies) {
-      const waiter = this.#waiters.shift();
-      if (waiter === undefined) {
-        // Typically a 421 on an idle connection (the server's idle timeout or shutdown) before it closes.
-        this.#fail(new SmtpClientError('ECONNECTION', `the server closed the connection: ${replyText(reply)}`));
-        return;
-      }
-      waiter.resolve(reply);
-      if (reply.code === 421) {
-        // RFC 5321 §3.8: the server is closing the channel; pipelined commands after this one get no reply.
-        this.#fail(new SmtpClientError('ECONNECTION', `the server closed the connection: ${replyText(reply)}`, 421));
-        return;
-      }
-    }
-    this.#armReplyTimer();
-  };
-
-  #armReplyTimer(): void {
-    clearTimeout(this.#replyTimer);
-    this.#replyTimer = undefined;
-    if (this.#opening || this.#waiters.length === 0 || this.#failure !== undefined) return;
-    const ms = this.#options.replyTimeoutMs;
-    this.#replyTimer = setTimeout(() => {
-      this.#fail(new SmtpClientError('ETIMEDOUT', `no reply from the server within ${ms} ms`));
-    }, ms);
-  }
-
-  #watch(socket: Socket): void {
-    socket.on('error', (error: Error & { code?: unknown }) => {
-      this.#fail(new SmtpClientError('ECONNECTION', error.message));
-    });
-    socket.on('close', () => {
-      this.#fail(new SmtpClientError('ECONNECTION', 'the server closed the connection'));
-    });
-  }
-
-  #fail(error: SmtpClientError): void {
-    if (this.#failure !== undefined) return;
-    this.#failure = error;
-    clearTimeout(this.#replyTimer);
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
-    this.#rejectFailed(error);
-    this.#socket.destroy();
-  }
-
-  #throwIfFailed(): void {
-    if (this.#failure !== undefined) throw this.#failure;
-  }
-
-  /** `promise`, or the connection's failure if that comes first. */
-  #guard<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.#failed]);
   }
 }
 
