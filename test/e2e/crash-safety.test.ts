@@ -26,9 +26,12 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/** Writes in flight at once; invites go out one per mail server connection, as many (capped) at once. */
+/**
+ * Writes in flight at once; invites go out over as many mail server connections (capped), two in flight on each
+ * (the next one's envelope behind the previous one's data).
+ */
 const APPLY_CONCURRENCY = 4;
-const MAILS_IN_FLIGHT = Math.min(APPLY_CONCURRENCY, SMTP_MAX_CONNECTIONS);
+const MAILS_IN_FLIGHT = 2 * Math.min(APPLY_CONCURRENCY, SMTP_MAX_CONNECTIONS);
 
 const KILL_KINDS = [
   'scim-write-landed',

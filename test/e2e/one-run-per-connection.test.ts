@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_APPLY_CONCURRENCY } from '../../src/config/connection-config.js';
+import { SMTP_MAX_CONNECTIONS } from '../../src/invites/smtp-mailer.js';
 import { SmtpTestServer } from '../emulators/smtp/smtp-test-server.js';
 import { ScimTestServer } from '../emulators/scim/scim-test-server.js';
 import { generateSandboxDirectory } from '../fixtures/generate-sandbox-directory.js';
@@ -9,7 +11,11 @@ import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test
 
 const TOKEN = 'lease-test-token';
 
+/** Invites the mail server may have accepted before a kill, unrecorded: two in flight per SMTP connection. */
+const MAILS_IN_FLIGHT = 2 * Math.min(DEFAULT_APPLY_CONCURRENCY, SMTP_MAX_CONNECTIONS);
+
 // DESIGN "Connections": one run per connection at a time, whoever starts it, with real processes on both databases.
+
 describe.each(DIALECTS)('one run per connection at a time, whoever starts it — %s', (dialect) => {
   const directory = generateSandboxDirectory({ people: 400, groups: 8, seed: 909 });
   const scim = new ScimTestServer({ token: TOKEN });
@@ -40,7 +46,12 @@ describe.each(DIALECTS)('one run per connection at a time, whoever starts it —
     await database.destroy();
   });
 
-  const expectExactOnce = () => {
+  /**
+   * Every write once, every invite once, except that a run killed between the mail server's 250 and its commit
+   * sends those invites again, with the same Message-ID, on the next run (DESIGN "Invites": at least once): up to
+   * `resends` of them.
+   */
+  const expectExactOnce = (resends = 0) => {
     const ever = new Set(scim.users().map((u) => u.externalId ?? ''));
     expect(diffApp(scim, expectedApp(directory, ever), ever)).toEqual([]);
     const created = new Map<string, number>();
@@ -54,7 +65,8 @@ describe.each(DIALECTS)('one run per connection at a time, whoever starts it —
     for (const m of smtp.messages())
       ids.set(m.envelopeTo.join(), (ids.get(m.envelopeTo.join()) ?? new Set()).add(m.messageId ?? ''));
     expect([...ids.values()].filter((set) => set.size > 1)).toEqual([]);
-    expect(smtp.messages()).toHaveLength(ids.size);
+    expect(smtp.messages().length - ids.size).toBeGreaterThanOrEqual(0);
+    expect(smtp.messages().length - ids.size).toBeLessThanOrEqual(resends);
   };
 
   it('two syncs started at the same instant: exactly one runs, the other exits 2 naming the run that holds the connection', async () => {
@@ -89,7 +101,7 @@ describe.each(DIALECTS)('one run per connection at a time, whoever starts it —
       expect(early.stderr).toMatch(/is busy: run .* \(cli pid \d+/);
       const next = await runCliWhenFree(['sync'], local, 40_000);
       expect(next.code, next.stderr).toBe(0);
-      expectExactOnce();
+      expectExactOnce(MAILS_IN_FLIGHT);
       const runs = await fresh.db.selectFrom('runs').selectAll().orderBy('started_at').execute();
       expect(runs.map((run) => run.status)).toEqual(['failed', 'succeeded']);
       expect(runs[0]?.error).toMatch(/abandoned/);
