@@ -66,14 +66,6 @@ export class NoopBasisRepository {
     return result.numUpdatedRows > 0n;
   }
 
-  async store(connectionId: string, basis: NoopBasis): Promise<void> {
-    await this.db
-      .updateTable('connections')
-      .set({ noop_basis: basis.basis, noop_revision: basis.revision })
-      .where('id', '=', connectionId)
-      .execute();
-  }
-
   /** Forgets the basis: the next run plans. */
   async clear(connectionId: string): Promise<void> {
     await this.db
