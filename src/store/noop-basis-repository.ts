@@ -51,17 +51,32 @@ export class NoopBasisRepository {
   }
 
   /**
-   * Stores `basis` with the state revision as it is now, in one statement and only if nobody but the lease-holding
-   * run wrote to the connection's state since `writesByOthers` answered `othersBefore`: the run's own writes are
-   * the ones it knows the effect of. Returns whether it stored. On PostgreSQL an unfinished commit of another
-   * writer holds the row, and the condition is checked again on the row it leaves.
+   * Stores `basis` with the state revision as it is now, in one statement, only while run `runId` holds the
+   * connection's lease and nobody else wrote to the connection's state since `writesByOthers` answered
+   * `othersBefore`: the run's own writes are the ones it knows the effect of, and "own" means the lease holder's
+   * (a run that lost the lease meanwhile stores nothing). Returns whether it stored. On PostgreSQL an unfinished
+   * commit of another writer holds the row, and the condition is checked again on the row it leaves.
    */
-  async storeUnlessOthersWrote(connectionId: string, basis: string, othersBefore: number): Promise<boolean> {
+  async storeUnlessOthersWrote(
+    connectionId: string,
+    runId: string,
+    basis: string,
+    othersBefore: number,
+  ): Promise<boolean> {
     const result = await this.db
       .updateTable('connections')
       .set((eb) => ({ noop_basis: basis, noop_revision: eb.ref('state_revision') }))
       .where('id', '=', connectionId)
       .where((eb) => eb(eb('state_revision', '-', eb.ref('run_revision')), '=', othersBefore))
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('connection_leases')
+            .select('run_id')
+            .where('connection_leases.connection_id', '=', connectionId)
+            .where('connection_leases.run_id', '=', runId),
+        ),
+      )
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }

@@ -501,10 +501,11 @@ async function syncRun(request: SyncRequest & { readonly runId: string }, deps: 
         deps.invites === null ? null : { now: clock.now(), reminders: request.reminders ?? null },
       ))
     ) {
-      const stored = await noopBases.storeUnlessOthersWrote(request.connectionId, basisDigest, othersBefore);
+      const stored = await noopBases.storeUnlessOthersWrote(request.connectionId, runId, basisDigest, othersBefore);
       if (!stored) {
         runLog.info(
-          'another writer (a CLI command, a SQL prompt) changed the state during the run: the next run plans',
+          'another writer (a CLI command, a SQL prompt, a run that took the lease) changed the state during the ' +
+            'run: the next run plans',
         );
       }
     }

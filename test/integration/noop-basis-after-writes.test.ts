@@ -261,6 +261,23 @@ describe.each(DIALECTS)('no-op basis left by a run that wrote, on %s', (dialect)
     expect(await skipped(await sync(settings))).toBe(false);
   });
 
+  it('a run whose lease another run took after its last write stores nothing', async () => {
+    // Another run may then be writing, or have stopped half-way: the basis is the lease holder's to store.
+    const takeover = outsideTheRun(async () => {
+      const prompt = await openSqlPrompt(database.url);
+      try {
+        await prompt.run("update connection_leases set run_id = 'another run' where connection_id = ?", [connectionId]);
+      } finally {
+        await prompt.close();
+      }
+    });
+    const run = await sync({}, database.db.withPlugin(new AfterHeldPlansRead(takeover)));
+    expect(run.status).toBe('succeeded');
+    expect(await storedBasis()).toBeNull();
+    await database.db.deleteFrom('connection_leases').where('connection_id', '=', connectionId).execute();
+    expect(await skipped(await sync())).toBe(false);
+  });
+
   it('a run stopped half-way stores nothing, and the next run of no change finishes its work', async () => {
     await sync();
     expect(await storedBasis()).not.toBeNull();

@@ -170,17 +170,19 @@ describe.each(DIALECTS)('connection state revision on %s', (dialect) => {
       }
     });
 
-    it('let a basis be stored only while nobody else wrote since the count was taken', async () => {
+    it('let a basis be stored by the lease holder only, while nobody else wrote since the count was taken', async () => {
       const before = await others('acme');
       await asRunWriter('run-1', () => rename(database.db, 'acme', 'own'));
-      expect(await revisions.storeUnlessOthersWrote('acme', 'digest', before)).toBe(true);
+      expect(await revisions.storeUnlessOthersWrote('acme', 'run-2', 'digest', before)).toBe(false);
+      expect(await revisions.load('acme')).toBeUndefined();
+      expect(await revisions.storeUnlessOthersWrote('acme', 'run-1', 'digest', before)).toBe(true);
       expect(await revisions.load('acme')).toMatchObject({
         basis: 'digest',
         revision: await revisions.stateRevision('acme'),
       });
       await revisions.clear('acme');
       await rename(database.db, 'acme', 'an operator');
-      expect(await revisions.storeUnlessOthersWrote('acme', 'digest', before)).toBe(false);
+      expect(await revisions.storeUnlessOthersWrote('acme', 'run-1', 'digest', before)).toBe(false);
       expect(await revisions.load('acme')).toBeUndefined();
     });
 
