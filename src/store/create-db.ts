@@ -5,6 +5,7 @@ import type * as PgModule from 'pg';
 import type { Database } from './database.js';
 import { withDatabaseFaults } from './database-fault-driver.js';
 import { describeDatabase, type DatabaseLocation } from './database-url.js';
+import { withRunWriters } from './run-writer-driver.js';
 import { withStatementCache } from './statement-cache.js';
 
 // How dirsync's sessions show in `pg_stat_activity`, for a DBA to tell them apart (and end them on purpose);
@@ -13,7 +14,8 @@ const POSTGRES_APPLICATION_NAME = 'dirsync';
 
 /**
  * A Kysely instance over SQLite (embedded default) or PostgreSQL (production). A fault of the database itself
- * (connection lost, disk full…) surfaces as one `DatabaseError` naming the database (see DatabaseFaultDriver).
+ * (connection lost, disk full…) surfaces as one `DatabaseError` naming the database (see DatabaseFaultDriver); each
+ * session says which sync run it works for, if any (see RunWriterDriver).
  */
 export function createDb(location: DatabaseLocation): Kysely<Database> {
   const database = describeDatabase(location);
@@ -25,7 +27,10 @@ export function createDb(location: DatabaseLocation): Kysely<Database> {
     sqlite.pragma('synchronous = NORMAL');
     const dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
     return new Kysely<Database>({
-      dialect: withDatabaseFaults(dialect, { database, inTransaction: () => sqlite.inTransaction }),
+      dialect: withDatabaseFaults(withRunWriters(dialect, 'sqlite'), {
+        database,
+        inTransaction: () => sqlite.inTransaction,
+      }),
     });
   }
   // The driver is loaded only for PostgreSQL: on SQLite its import (~60 ms) was paid by every CLI start.
@@ -46,7 +51,9 @@ export function createDb(location: DatabaseLocation): Kysely<Database> {
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
   });
-  return new Kysely<Database>({ dialect: withDatabaseFaults(new PostgresDialect({ pool }), { database }) });
+  return new Kysely<Database>({
+    dialect: withDatabaseFaults(withRunWriters(new PostgresDialect({ pool }), 'postgres'), { database }),
+  });
 }
 
 function quoteIdentifier(name: string): string {

@@ -18,9 +18,14 @@ export interface ConnectionsTable {
   quarantine_reason: string | null;
   /** Bumped by database triggers on every write to app state, invites, the outbox and held plans (migration noop-basis). */
   state_revision: Generated<number>;
-  /** Digest of the settings the last run that planned and wrote nothing was made from; NULL: the next run plans. */
+  /**
+   * The part of state_revision made by the writes of the run holding the connection's lease (migration run-writes):
+   * state_revision − run_revision counts everyone else's.
+   */
+  run_revision: Generated<number>;
+  /** Digest of the settings of the last run that left nothing for a run of no change to do; NULL: the next run plans. */
   noop_basis: string | null;
-  /** The state revision that run saw. */
+  /** The state revision at that run's end. */
   noop_revision: number | null;
 }
 

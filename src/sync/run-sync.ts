@@ -31,6 +31,7 @@ import type { HeldPlan } from '../store/held-plan-repository.js';
 import { anomalyHoldReasons, guardHoldReasons } from '../core/planner/hold-reason.js';
 import { MirrorRepository } from '../store/mirror-repository.js';
 import { NoopBasisRepository } from '../store/noop-basis-repository.js';
+import { asRunWriter } from '../store/run-writer.js';
 import { IsolatedObjectRepository } from '../store/isolated-object-repository.js';
 import { loadOpsAttention, type OpsAttention } from '../store/ops-attention.js';
 import { OutboxRepository, type FailedOp } from '../store/outbox-repository.js';
@@ -38,6 +39,7 @@ import { InviteRepository } from '../store/invite-repository.js';
 import { RunRepository, type RunTrigger } from '../store/run-repository.js';
 import type { Target } from '../targets/target.js';
 import { applyPlan, type InviteSender } from './apply-plan.js';
+import { leavesNothingToDo } from './leaves-nothing-to-do.js';
 import { readDirectory, type DirectoryRead } from './read-directory.js';
 import type { SyncProgress } from './sync-progress.js';
 
@@ -141,10 +143,16 @@ class DryRunRollback extends Error {
 
 /** One sync run: pull → mirror → plan → outbox → apply (see DESIGN "Data flow"). */
 export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<SyncOutcome> {
+  const runId = request.runId ?? randomUUID();
+  // Everything the run writes is marked as its own, so that its end can tell its writes from everyone else's.
+  return asRunWriter(runId, () => syncRun({ ...request, runId }, deps));
+}
+
+async function syncRun(request: SyncRequest & { readonly runId: string }, deps: SyncDeps): Promise<SyncOutcome> {
   const { db, clock, log } = deps;
   const progress = deps.progress ?? (() => undefined);
   const started = clock.now();
-  const runId = request.runId ?? randomUUID();
+  const runId = request.runId;
   const runs = new RunRepository(db);
   const mirror = new MirrorRepository(db);
   const connection = await new ConnectionRepository(db).ensure(
@@ -329,9 +337,11 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       }
     }
     // This run plans: whatever basis was stored no longer holds once the mirror moves (and a run that fails half-way
-    // must not leave one behind). One that plans and writes nothing stores it again at the end.
+    // must not leave one behind). One that leaves nothing to do stores it again at the end. Others' writes are
+    // counted from here, before the mirror, the app state and the outbox are read: what they wrote before is in
+    // the plan, and what they write after keeps the basis from being stored.
     if (!request.dryRun) await noopBases.clear(request.connectionId);
-    const revisionBefore = request.dryRun ? null : await noopBases.stateRevision(request.connectionId);
+    const othersBefore = request.dryRun ? null : await noopBases.writesByOthers(request.connectionId);
 
     const now = clock.now().toISOString();
     isolated = read.isolated;
@@ -467,22 +477,37 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     if (guardApproval !== undefined && result.stoppedBy === null) {
       await approvals.consume(guardApproval, runId, clock.now().toISOString());
     }
-    // A run that planned nothing, wrote nothing and reported nothing beyond the counts is what the next run of no
-    // change may stand for (the state revision says whether anything was written since, by anyone).
+    // A run that applied all it planned and left nothing waiting is what the next run of no change may stand for:
+    // planning again on what it left gives an empty plan (the planner's law). Only when nobody else wrote to the
+    // connection's state meanwhile, though: the run knows the effect of its own writes, not of an operator's
+    // `invites resend`, `retry` or `approve`, nor of a row changed at a SQL prompt (see storeUnlessOthersWrote).
+    // After it, the state revision tells whether anything was written since, by anyone.
     if (
       status === 'succeeded' &&
-      revisionBefore !== null &&
+      othersBefore !== null &&
       // A quiet first sync plans without invites; the runs after it do not, so it stands for none of them.
       !quiet &&
-      plan.ops.length === 0 &&
-      enqueued.entries.length === 0 &&
-      result.applied.length === 0 &&
+      heldPlanId === null &&
       approvedPlanIds.length === 0 &&
       isolated.length === 0 &&
       !nestingCycles &&
-      (await noopBases.stateRevision(request.connectionId)) === revisionBefore
+      // Every op planned was enqueued and applied: none failed, parked, held, skipped or unsupported.
+      enqueued.notApplied.length === 0 &&
+      result.applied.length === enqueued.entries.length &&
+      result.applied.length === plan.ops.length &&
+      (await leavesNothingToDo(
+        db,
+        request.connectionId,
+        deps.invites === null ? null : { now: clock.now(), reminders: request.reminders ?? null },
+      ))
     ) {
-      await noopBases.store(request.connectionId, { basis: basisDigest, revision: revisionBefore });
+      const stored = await noopBases.storeUnlessOthersWrote(request.connectionId, runId, basisDigest, othersBefore);
+      if (!stored) {
+        runLog.info(
+          'another writer (a CLI command, a SQL prompt, a run that took the lease) changed the state during the ' +
+            'run: the next run plans',
+        );
+      }
     }
     return await finish(
       { status, plan, planned, applied, failed, error: stoppedBy, attention },

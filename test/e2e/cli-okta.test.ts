@@ -114,6 +114,8 @@ describe.each(DIALECTS)('dirsync sync through the CLI on Okta (real SDK, HTTPS e
     const before = { writes: writes(), mails: smtp.messages().length };
     const result = await sync();
     expect(result.stdout).toMatch(/changes only/);
+    // The first sync applied all it planned and left nothing waiting: this first no-op stands on it.
+    expect(result.stderr).toContain('planning skipped');
     expect(okta.requests.entries.map((r) => r.path.split('?')[0])).toEqual([
       '/api/v1/users',
       '/api/v1/groups',
@@ -124,7 +126,7 @@ describe.each(DIALECTS)('dirsync sync through the CLI on Okta (real SDK, HTTPS e
   });
 
   it('a no-op after a no-op skips planning: same summary and status as a planned no-op, same three requests', async () => {
-    // The previous test's no-op planned (the first sync had written) and stored the basis; forget it to plan again.
+    // The first sync left the basis (it applied everything) and the previous no-op stood on it: forget it to plan.
     await database.db.updateTable('connections').set({ noop_basis: null }).execute();
     const normalise = (text: string) =>
       text.replace(/\d+\.\d s \(run [0-9a-f-]+\)/g, 'T s (run R)').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'R');
