@@ -3,8 +3,17 @@ import type { TokenCredential } from '@azure/identity';
 import { PUBLIC_CLOUD_AUTHORITY, type GraphConfig } from './graph-config.js';
 
 /**
+ * The scope of every Graph token dirsync asks for: the application permissions granted to the app. One scope for
+ * every request, so that MSAL's cache answers them all with one token.
+ */
+export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+
+/**
  * The app registration's credential, as every reader of the tenant (the connector, `dirsync check`) builds it:
  * instance discovery is off outside the public cloud (a national or test authority has no discovery endpoint).
+ *
+ * Build one per reader and keep it: the credential holds MSAL's token cache, so every request of the reader
+ * reuses its token until near expiry. A second credential asks the authority for a second token.
  */
 export function credentialOf(config: GraphConfig): TokenCredential {
   const publicCloud = config.authorityHost === PUBLIC_CLOUD_AUTHORITY;
