@@ -89,8 +89,8 @@ function idpGroup(idp: IdpConfig, timeoutMs: number): CheckGroup {
     case 'graph':
       return {
         names: ['graph token', 'graph users', 'graph groups'],
-        // Our token, the SDK's own token, groups, then a group's members.
-        steps: 4,
+        // The token, then users and groups side by side with it (the client reuses it), then a group's members.
+        steps: 3,
         reach: 'AZURE_AUTHORITY_HOST and GRAPH_BASE_URL',
         run: async () => (await import('./check-graph.js')).checkGraph(idp.graph, { timeoutMs }),
       };
