@@ -7,9 +7,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /**
  * Every package a module loads when it is imported: its static imports (not `import type`, not `import()`),
- * followed through the project's own files.
+ * followed through the project's own files (`files`: those, relative to the root).
  */
-function staticPackages(entry: string): Map<string, string> {
+function staticImports(entry: string): { packages: Map<string, string>; files: string[] } {
   const packages = new Map<string, string>();
   const seen = new Set<string>();
   const visit = (file: string) => {
@@ -23,7 +23,11 @@ function staticPackages(entry: string): Map<string, string> {
     }
   };
   visit(resolve(ROOT, entry));
-  return packages;
+  return { packages, files: [...seen].map((file) => file.slice(ROOT.length + 1)) };
+}
+
+function staticPackages(entry: string): Map<string, string> {
+  return staticImports(entry).packages;
 }
 
 // The CLI starts for every command, `--help` and `--version` included: the IdP SDKs, BullMQ, Redis, the mailer and
@@ -65,6 +69,14 @@ describe('what the CLI loads before it knows the command', () => {
     expect(
       perConnection.filter((name) => loaded.has(name)).map((name) => `${name} (from ${loaded.get(name) ?? '?'})`),
     ).toEqual([]);
+  });
+
+  it('the composition root imports no connector or target implementation statically: each is loaded for its connection', () => {
+    const { files } = staticImports('src/app.ts');
+    expect(files.filter((file) => /^(connectors|src\/targets)\/[^/]+\//.test(file))).toEqual([]);
+    expect(staticImports('connectors/sandbox/sandbox-connector.ts').files).toContain(
+      'connectors/sandbox/sandbox-directory-file.ts',
+    );
   });
 
   it('the walker does see a heavy package where one is imported (the test can fail)', () => {
