@@ -2,7 +2,6 @@ import { userAttributesUsedBy } from './core/policy/user-attributes-used.js';
 import type { Kysely } from 'kysely';
 import type { DirectoryConnector } from '../connectors/directory-connector.js';
 import type { RateBudget } from '../connectors/rate-budget.js';
-import { SandboxConnector } from '../connectors/sandbox/sandbox-connector.js';
 import type { Clock } from './clock.js';
 import { errorText } from './error-text.js';
 import { ConfigError } from './config/config-error.js';
@@ -18,7 +17,6 @@ import { pendingMigrations } from './store/migrate.js';
 import type { InviteSender } from './sync/apply-plan.js';
 import { syncConnection, type ConnectionRunRequest, type ConnectionRunResult } from './sync/sync-connection.js';
 import type { SyncRequest } from './sync/run-sync.js';
-import { JsonlTarget } from './targets/jsonl/jsonl-target.js';
 import type { Target } from './targets/target.js';
 
 /**
@@ -130,7 +128,8 @@ export async function createConnectionRuntime(
 }
 
 /**
- * The IdP SDKs are loaded only for the IdP in use: importing the Okta SDK alone costs ~0.6 s of every CLI start.
+ * Each connector is loaded only for the IdP in use: importing the Okta SDK alone costs ~0.6 s of every CLI start,
+ * the Graph SDKs ~0.2 s, and even the sandbox's file schema and mappings ~10 ms that a Graph or Okta run never uses.
  */
 async function createConnector(
   connection: ConnectionConfig,
@@ -139,8 +138,10 @@ async function createConnector(
 ): Promise<DirectoryConnector> {
   const idp = connection.idp;
   switch (idp.kind) {
-    case 'sandbox':
+    case 'sandbox': {
+      const { SandboxConnector } = await import('../connectors/sandbox/sandbox-connector.js');
       return new SandboxConnector(idp.file);
+    }
     case 'okta': {
       const { OktaConnector } = await import('../connectors/okta/okta-connector.js');
       return new OktaConnector(idp.okta, {
@@ -162,7 +163,7 @@ async function createConnector(
   }
 }
 
-/** The SCIM client (and its HTTP library) is loaded only for a SCIM target, like the IdP SDKs. */
+/** Each target is loaded only for the connection's kind of target, like the connectors: SCIM (~0.1 s) or JSONL. */
 async function createTarget(
   connection: ConnectionConfig,
   clock: Clock,
@@ -186,10 +187,12 @@ async function createTarget(
           : {}),
       });
     }
-    case 'jsonl':
+    case 'jsonl': {
+      const { JsonlTarget } = await import('./targets/jsonl/jsonl-target.js');
       // No fsync per line: against a killed process the page cache is enough (the outbox covers the rest), and
       // the mirror's SQLite is not synced per commit either. Syncing cost ~20 s of a 20 000-user first sync.
       return new JsonlTarget(target.path, { now: () => clock.now(), durable: false });
+    }
   }
 }
 

@@ -7,17 +7,17 @@ import {
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import type { TokenCredential } from '@azure/identity';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { ConnectorError } from '../connector-error.js';
 import type { RateBudget, RefillRate } from '../rate-budget.js';
-import { credentialOf } from './graph-credential.js';
+import { credentialOf, GRAPH_SCOPE } from './graph-credential.js';
 import type { GraphConfig } from './graph-config.js';
 import type { GraphHttp, GraphRequestEvent } from './graph-http.js';
 import { graphLink } from './graph-link.js';
 import { GraphRateGate, graphRateKey } from './graph-rate-gate.js';
 import { GraphSameOriginRedirects, refusedRedirect } from './graph-same-origin-redirects.js';
 
-const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 const GRAPH_PUBLIC_HOST = 'graph.microsoft.com';
 /** The SDK's default base delay when no `Retry-After` is sent (its constant is private). */
 const SDK_DEFAULT_DELAY_SECONDS = 3;
@@ -32,6 +32,11 @@ export interface GraphSdkHttpOptions {
   readonly rateBudget?: RateBudget;
   /** The identity budget; default `GRAPH_IDENTITY_RATE` (a small tenant's). */
   readonly identityRate?: RefillRate;
+  /**
+   * The credential whose token the requests carry, when the caller already holds one (`dirsync check` asks it for a
+   * token first): its cached token is reused instead of a second credential asking for another. Default a new one.
+   */
+  readonly credential?: TokenCredential;
 }
 
 /**
@@ -49,7 +54,7 @@ export function createGraphSdkHttp(config: GraphConfig, options: GraphSdkHttpOpt
   const host = base.hostname;
   const middleware: Middleware[] = [
     new AuthenticationHandler(
-      new TokenCredentialAuthenticationProvider(credentialOf(config), { scopes: [GRAPH_SCOPE] }),
+      new TokenCredentialAuthenticationProvider(options.credential ?? credentialOf(config), { scopes: [GRAPH_SCOPE] }),
     ),
     new RetryHandler(new RetryHandlerOptions(SDK_DEFAULT_DELAY_SECONDS, options.maxRetries ?? 3)),
     new GraphSameOriginRedirects(config.graphBaseUrl),

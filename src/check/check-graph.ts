@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { diagnoseAuthority } from '../../connectors/graph/graph-authority-diagnosis.js';
-import { credentialOf } from '../../connectors/graph/graph-credential.js';
+import { credentialOf, GRAPH_SCOPE } from '../../connectors/graph/graph-credential.js';
 import type { GraphConfig } from '../../connectors/graph/graph-config.js';
 import { APP_ASSIGNMENTS_PERMISSION, graphFailure, graphStatusOf } from '../../connectors/graph/graph-failure.js';
 import { createGraphSdkHttp } from '../../connectors/graph/graph-sdk-http.js';
@@ -12,8 +12,6 @@ export interface GraphCheckOptions {
   /** Per request (the token request, each Graph GET); default 15 s. */
   readonly timeoutMs?: number;
 }
-
-const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
 const listSchema = z.looseObject({ value: z.array(z.looseObject({ id: z.string() })) });
 const tokenClaimsSchema = z.looseObject({ roles: z.array(z.string()).optional() });
@@ -40,9 +38,12 @@ export async function checkGraph(config: GraphConfig, options: GraphCheckOptions
   const { tenantId, clientId, authorityHost } = config;
   const app = `AZURE_CLIENT_ID=${clientId}`;
 
+  // One credential for the token check and the reads: they go out with the token the check got (MSAL's cache),
+  // where a credential of their own would ask the authority again, once per read started before it answered.
+  const credential = credentialOf(config);
   let roles: readonly string[] | undefined;
   try {
-    const token = await credentialOf(config).getToken(GRAPH_SCOPE, { abortSignal: AbortSignal.timeout(timeoutMs) });
+    const token = await credential.getToken(GRAPH_SCOPE, { abortSignal: AbortSignal.timeout(timeoutMs) });
     if (token === null) throw new Error(`${authorityHost} issued no token`);
     roles = rolesOf(token.token);
   } catch (error) {
@@ -60,7 +61,7 @@ export async function checkGraph(config: GraphConfig, options: GraphCheckOptions
   const token = passed('graph token', `${authorityHost} issued ${app} a token for tenant ${tenantId}${granted}`);
 
   // No throttling retries: the SDK would wait out `Retry-After`, and a check should say so instead.
-  const http = createGraphSdkHttp(config, { maxRetries: 0 });
+  const http = createGraphSdkHttp(config, { maxRetries: 0, credential });
   const get = async (url: string, permission: string): Promise<Got> => {
     const late = (): Got => ({
       ok: false,

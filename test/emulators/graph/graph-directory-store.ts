@@ -210,16 +210,23 @@ export class GraphDirectoryStore {
     return changesSince(this.#groups, seq);
   }
 
-  /** Net membership changes of each group after `seq`: an add then a remove in between cancel out. */
+  /**
+   * Net membership changes of each group after `seq`: an add then a remove in between cancel out. Events are kept in
+   * sequence order, so those after `seq` are a suffix found by binary search: a round with no membership change
+   * answers without a pass over every membership ever made (100 000 at the bench's 20 000 users).
+   */
   memberChangesSince(seq: number): Map<string, GraphMemberChange[]> {
-    const before = new Map<string, boolean>();
+    const events = this.#memberEvents;
+    const first = firstEventAfter(events, seq);
     const after = new Map<string, MemberEvent>();
-    for (const event of this.#memberEvents) {
-      const key = `${event.groupId}/${event.member.id}`;
-      if (event.seq <= seq) before.set(key, event.present);
-      else after.set(key, event);
-    }
+    for (const event of events.slice(first)) after.set(memberKey(event), event);
     const changes = new Map<string, GraphMemberChange[]>();
+    if (after.size === 0) return changes;
+    const before = new Map<string, boolean>();
+    for (const event of events.slice(0, first)) {
+      const key = memberKey(event);
+      if (after.has(key)) before.set(key, event.present);
+    }
     for (const [key, event] of after) {
       if ((before.get(key) ?? false) === event.present) continue;
       const list = changes.get(event.groupId) ?? [];
@@ -234,6 +241,22 @@ export class GraphDirectoryStore {
     if (tracked === undefined || tracked.removed !== undefined) throw new Error(`no live ${what} ${id}`);
     return tracked;
   }
+}
+
+function memberKey(event: MemberEvent): string {
+  return `${event.groupId}/${event.member.id}`;
+}
+
+/** The index of the first event whose sequence number is above `seq` (`events.length` when none is). */
+function firstEventAfter(events: readonly MemberEvent[], seq: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((events[middle]?.seq ?? Infinity) <= seq) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** The record without the `extension_…` attributes that hold no value (null or undefined). */
