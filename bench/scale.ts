@@ -127,8 +127,8 @@ async function benchIdp(idp: ScaleIdp): Promise<string[]> {
       }
       noopRun = { run, idp: idp.takeRequests(), writes: scimWrites.drain() - writesBefore };
     }
-    // A scheduled worker's usual run: a no-op after a no-op, which may skip planning (the first no-op after a
-    // sync that wrote plans, to find there is nothing to do).
+    // A scheduled worker's usual run: a no-op after a no-op. Both skip planning when the first sync left nothing
+    // to do and nobody else wrote since (the basis a writing run stores, see src/sync/run-sync.ts).
     let steadyNoop;
     if (noopRun !== undefined && !noopRun.run.timedOut) {
       const run = await timedCliRun(['sync'], env, { timeoutMs, probes });
