@@ -8,6 +8,7 @@ import { SmtpMailer } from '../../src/invites/smtp-mailer.js';
 import type { SmtpMailerOptions } from '../../src/invites/smtp-mailer.js';
 import { MESSAGES_PER_CONNECTION } from '../../src/invites/smtp-pool.js';
 import { SmtpTestServer } from '../emulators/smtp/smtp-test-server.js';
+import { waitFor } from '../support/cli-process.js';
 import { sendError } from '../support/send-error.js';
 import type { SmtpTestServerOptions } from '../emulators/smtp/smtp-test-server.js';
 import { createThrowawayCa } from '../emulators/tls/throwaway-ca.js';
@@ -256,13 +257,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (err
   return { promise, resolve, reject };
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let waited = 0; !condition(); waited += 5) {
-    if (waited > 2_000) throw new Error('timed out waiting for the condition');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 // The invite's attempt mark is committed while the envelope is on the wire (apply-plan's `beforeData`): the
 // message itself must never leave before the mark is stored, and never after a mark that failed.
 describe.each([
@@ -274,7 +268,7 @@ describe.each([
     const sender = mailer(url, { maxConnections: 1 });
     const clearance = deferred();
     const sent = sender.send(invite(1), { beforeData: clearance.promise });
-    await until(() => server.clientWrites().some((chunk) => chunk.includes('DATA\r\n')));
+    await waitFor('the envelope', () => server.clientWrites().some((chunk) => chunk.includes('DATA\r\n')), 2_000);
     // Long enough for a message written after the envelope to have arrived.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(server.clientWrites().some((chunk) => chunk.includes('Message-ID:'))).toBe(false);
@@ -293,7 +287,7 @@ describe.each([
       () => undefined,
       (reason: unknown) => reason,
     );
-    await until(() => server.clientWrites().some((chunk) => chunk.includes('DATA\r\n')));
+    await waitFor('the envelope', () => server.clientWrites().some((chunk) => chunk.includes('DATA\r\n')), 2_000);
     const fault = new Error('the database refused the attempt mark');
     clearance.reject(fault);
     expect(await sent).toBe(fault);
