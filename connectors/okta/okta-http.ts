@@ -155,8 +155,9 @@ export class OktaHttp {
       await gate.wait(url, signal);
       let failure: OktaFailure;
       try {
-        // A fresh object per attempt: the SDK writes into it (url, auth headers).
-        const init = { url, method: 'get', headers: { Accept: 'application/json' } };
+        // A fresh object per attempt: the SDK writes into it (url, auth headers). node-fetch heeds the signal, so an
+        // abandoned read leaves no request behind.
+        const init = { url, method: 'get', headers: { Accept: 'application/json' }, ...(signal && { signal }) };
         const response: unknown = await this.sdk.http(url, init);
         if (!isOktaFetchResponse(response)) {
           throw new ConnectorError('bad_response', `the Okta SDK returned no HTTP response for ${context.request}`);

@@ -87,16 +87,18 @@ describe('OktaConnector under rate limits and faults', () => {
     const { result } = await fullRead(connector({}, { onRequest: (event) => events.push(event.status) }));
 
     expect(result.full).toBe(true);
-    expect(emulator.requests.entries.map((entry) => [entry.path.split('?')[0], entry.status])).toEqual([
-      ['/api/v1/users', 0],
-      ['/api/v1/users', 200],
-      ['/api/v1/users', 200],
-      ['/api/v1/groups', 500],
-      ['/api/v1/groups', 500],
-      ['/api/v1/groups', 200],
-      [`/api/v1/groups/${emulator.store.everyoneGroupId}/users`, 200],
+    // The first list is read alone until its first answer; the others then go side by side.
+    const served = emulator.requests.entries.map((entry) => `${entry.path.split('?')[0]} ${entry.status}`);
+    expect(served.slice(0, 2)).toEqual(['/api/v1/users 0', '/api/v1/users 200']);
+    expect(served.slice(2).sort()).toEqual([
+      '/api/v1/groups 200',
+      '/api/v1/groups 500',
+      '/api/v1/groups 500',
+      `/api/v1/groups/${emulator.store.everyoneGroupId}/users 200`,
+      '/api/v1/users 200',
     ]);
-    expect(events).toEqual([undefined, 200, 200, 500, 500, 200, 200]);
+    expect(events.slice(0, 2)).toEqual([undefined, 200]);
+    expect(events.slice(2).sort()).toEqual([200, 200, 200, 500, 500]);
   });
 
   it('gives up on a page slower than the request timeout and retries it', async () => {

@@ -140,15 +140,46 @@ describe('OktaConnector full read (real SDK against the emulator)', () => {
 
     expect(new Set(usersOf(changes).map((user) => user.id)).size).toBe(450);
     expect(Math.max(...pages.map((page) => page.length))).toBeLessThanOrEqual(200);
-    // 449 listed users in 3 pages, 1 DEPROVISIONED search, 1 groups page, Everyone's 450 members in 1 page.
-    expect(emulator.requests.entries.map((entry) => entry.path.split('?')[0])).toEqual([
-      '/api/v1/users',
-      '/api/v1/users',
-      '/api/v1/users',
-      '/api/v1/users',
+    // 449 listed users in 3 pages, 1 DEPROVISIONED search, 1 groups page, Everyone's 450 members in 1 page (the lists
+    // are read side by side, so only the first request's place is fixed).
+    const paths = emulator.requests.entries.map((entry) => entry.path.split('?')[0]);
+    expect(paths[0]).toBe('/api/v1/users');
+    expect(paths.sort()).toEqual([
       '/api/v1/groups',
       `/api/v1/groups/${emulator.store.everyoneGroupId}/users`,
+      '/api/v1/users',
+      '/api/v1/users',
+      '/api/v1/users',
+      '/api/v1/users',
     ]);
+  });
+
+  it('reads independent lists side by side, at most four requests at once, and yields them as a sequential read', async () => {
+    await startEmulator();
+    const people = Array.from({ length: 30 }, (_, i) => emulator.store.createUser({ profile: person(`p${i}`) }));
+    const groups = Array.from({ length: 12 }, (_, g) => {
+      const group = emulator.store.createGroup({ name: `Team ${String(g).padStart(2, '0')}` });
+      for (const member of people.filter((_, i) => i % 12 <= g)) emulator.store.addMember(group.id, member.id);
+      return group;
+    });
+    // Every member list answers slowly, so a sequential reader would never have two in flight.
+    emulator.faults.inject({ path: /^\/api\/v1\/groups\/[^/]+\/users$/, kind: { type: 'delay', ms: 40 }, times: 100 });
+
+    const { changes } = await drain(connector(), true, 'ignored for a full read');
+
+    expect(emulator.concurrency.max).toBeGreaterThan(1);
+    expect(emulator.concurrency.max).toBeLessThanOrEqual(4);
+    // Groups in the order the groups list gave them, each group's member pages together.
+    const replaced = changes.flatMap((c) => (c.type === 'members.replace' ? [c.groupId] : []));
+    expect(replaced).toEqual([...groupsOf(changes).map((group) => group.id)]);
+    for (const [g, group] of groups.entries()) {
+      expect(membersOf(changes, group.id).sort()).toEqual(
+        people
+          .filter((_, i) => i % 12 <= g)
+          .map((member) => member.id)
+          .sort(),
+      );
+    }
   });
 });
 

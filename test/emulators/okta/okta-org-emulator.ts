@@ -40,6 +40,8 @@ export class OktaOrgEmulator {
   readonly store: OktaStore;
   readonly faults = new OktaFaultInjector();
   readonly requests = new OktaRequestLog();
+  /** Requests being served right now, and the most there ever were at once (Okta limits them per org). */
+  readonly concurrency = { now: 0, max: 0 };
   readonly auth: OktaAuth;
   readonly apiToken: string;
   private readonly limiter: OktaRateLimiter;
@@ -101,6 +103,11 @@ export class OktaOrgEmulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.concurrency.now += 1;
+    this.concurrency.max = Math.max(this.concurrency.max, this.concurrency.now);
+    res.once('close', () => {
+      this.concurrency.now -= 1;
+    });
     const orgUrl = this.orgUrl;
     const url = new URL(req.url ?? '/', orgUrl);
     const method = req.method ?? 'GET';
