@@ -16,6 +16,7 @@ import { createGraphSdkHttp } from './graph-sdk-http.js';
 import { graphSelection } from './graph-selection.js';
 import type { GraphSelection } from './graph-selection.js';
 import { USER_SELECT } from './graph-wire.js';
+import { readAheadInOrder } from '../read-ahead.js';
 
 /** Most changes in one yielded page. */
 export const GRAPH_PAGE_CHANGES = 200;
@@ -124,8 +125,14 @@ export class GraphConnector implements DirectoryConnector {
         return { full: false, cursor: encodeGraphCursor(later.cursor) };
       }
     }
-    const users = yield* this.#fullRound('users', request.signal);
-    const groups = yield* this.#fullRound('groups', request.signal);
+    // The two rounds are independent: the groups round is read while the users round is processed, yet its pages
+    // come after every user's, as in a sequential read.
+    const links = new Map<Resource, string>();
+    const round = (resource: Resource) => (signal: AbortSignal) => this.#fullRoundInto(links, resource, signal);
+    yield* readAheadInOrder([round('users'), round('groups')], { concurrency: 2, ahead: 2, signal: request.signal });
+    const users = links.get('users');
+    const groups = links.get('groups');
+    if (users === undefined || groups === undefined) throw new Error('a full Graph round ended without its delta link');
     return { full: true, cursor: encodeGraphCursor({ users, groups, select: this.#selection.fingerprint }) };
   }
 
@@ -163,6 +170,15 @@ export class GraphConnector implements DirectoryConnector {
       if (next.done === true) return next.value;
       into.push(...next.value);
     }
+  }
+
+  /** A full round whose delta link is kept in `links` (a source of `readAheadInOrder` returns nothing). */
+  async *#fullRoundInto(
+    links: Map<Resource, string>,
+    resource: Resource,
+    signal: AbortSignal,
+  ): AsyncGenerator<DirectoryPage, void, undefined> {
+    links.set(resource, yield* this.#fullRound(resource, signal));
   }
 
   async *#fullRound(

@@ -97,6 +97,20 @@ describe('GraphConnector against the Graph emulator (real @azure/identity and Gr
     cursor = answer.result!.cursor!;
   });
 
+  it('reads the groups round while the users round is still paging, and yields it after every user', async () => {
+    h.emulator.clearRequests();
+    h.emulator.concurrency.max = 0;
+    // Every users page answers slowly: a sequential reader would never have two requests in flight.
+    h.emulator.slowNext({ delayMs: 30, times: 50, match: { service: 'graph', url: /^\/v1\.0\/users\/delta/ } });
+    const answer = await h.read({ full: true, maxPageSize: 4 });
+    h.emulator.clearFaults();
+    expect(answer.error).toBeUndefined();
+    expect(h.emulator.concurrency.max).toBe(2);
+    const kinds = changesOf(answer).map((change) => (change.type === 'user' ? 'user' : 'group'));
+    expect(kinds.indexOf('group')).toBe(USERS);
+    expect(kinds.lastIndexOf('user')).toBe(USERS - 1);
+  });
+
   it('returns only the changes in a later round, from the stored delta links', async () => {
     const directory = h.emulator.directory;
     const [disabled, deleted, leaver, renamed] = userIds;

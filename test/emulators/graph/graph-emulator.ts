@@ -75,6 +75,8 @@ export class GraphEmulator {
   readonly directory = new GraphDirectoryStore();
   /** Enterprise applications (service principals) and who is assigned to them (`appRoleAssignedTo`). */
   readonly servicePrincipals: GraphServicePrincipalStore;
+  /** Requests being served right now, and the most there ever were at once. */
+  readonly concurrency = { now: 0, max: 0 };
   readonly #options: GraphEmulatorOptions;
   readonly #now: () => Date;
   readonly #signer = new GraphAccessTokenSigner();
@@ -213,6 +215,11 @@ export class GraphEmulator {
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    this.concurrency.now += 1;
+    this.concurrency.max = Math.max(this.concurrency.max, this.concurrency.now);
+    response.once('close', () => {
+      this.concurrency.now -= 1;
+    });
     const body = await readBody(request);
     const url = request.url ?? '/';
     const parsed = new URL(url, 'https://127.0.0.1');
