@@ -36,6 +36,13 @@ await createDb({ dialect: 'sqlite', path: ':memory:' }).destroy();`);
     expect(files.filter((file) => /node_modules\/(nodemailer|liquidjs|undici)\//.test(file))).toEqual([]);
   });
 
+  it('a SCIM target is set up without the HTTP client: a run with nothing to write never loads it', async () => {
+    const files = await loadedFiles(`
+import { ScimTarget } from '${DIST}/src/targets/scim/scim-target.js';
+new ScimTarget({ baseUrl: 'https://app.example/scim/v2', token: 't' });`);
+    expect(files.filter((file) => /node_modules\/undici\//.test(file))).toEqual([]);
+  });
+
   it('a configuration from the environment alone loads neither the YAML library nor the cron parser', async () => {
     const files = await loadedFiles(`
 import { loadRegistry } from '${DIST}/src/config/connection-registry.js';
