@@ -155,9 +155,9 @@ export class OktaHttp {
       await gate.wait(url, signal);
       let failure: OktaFailure;
       try {
-        // A fresh object per attempt: the SDK writes into it (url, auth headers). node-fetch heeds the signal, so an
-        // abandoned read leaves no request behind.
-        const init = { url, method: 'get', headers: { Accept: 'application/json' }, ...(signal && { signal }) };
+        // A fresh object per attempt: the SDK writes into it (url, auth headers). No abort signal in it: the SDK's
+        // executor deep-copies the request to retry a 429, and node-fetch refuses the copied signal.
+        const init = { url, method: 'get', headers: { Accept: 'application/json' } };
         const response: unknown = await this.sdk.http(url, init);
         if (!isOktaFetchResponse(response)) {
           throw new ConnectorError('bad_response', `the Okta SDK returned no HTTP response for ${context.request}`);
