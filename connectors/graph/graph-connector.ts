@@ -18,6 +18,9 @@ import type { GraphSelection } from './graph-selection.js';
 import { USER_SELECT } from './graph-wire.js';
 import { readAheadInOrder } from '../read-ahead.js';
 
+/** The users and the groups round are read side by side, each a couple of pages ahead of their processing. */
+const BOTH_ROUNDS = { concurrency: 2, ahead: 2 } as const;
+
 /** Most changes in one yielded page. */
 export const GRAPH_PAGE_CHANGES = 200;
 /** Graph's largest page of directory objects. */
@@ -128,11 +131,15 @@ export class GraphConnector implements DirectoryConnector {
     // The two rounds are independent: the groups round is read while the users round is processed, yet its pages
     // come after every user's, as in a sequential read.
     const links = new Map<Resource, string>();
-    const round = (resource: Resource) => (signal: AbortSignal) => this.#fullRoundInto(links, resource, signal);
-    yield* readAheadInOrder([round('users'), round('groups')], { concurrency: 2, ahead: 2, signal: request.signal });
-    const users = links.get('users');
-    const groups = links.get('groups');
-    if (users === undefined || groups === undefined) throw new Error('a full Graph round ended without its delta link');
+    const round = (resource: Resource) => (signal: AbortSignal) =>
+      this.#roundInto(links, resource, this.#fullRoundUrl(resource), 'full', signal);
+    for await (const changes of readAheadInOrder([round('users'), round('groups')], {
+      ...BOTH_ROUNDS,
+      signal: request.signal,
+    })) {
+      yield* chunk(changes);
+    }
+    const { users, groups } = roundLinks(links);
     return { full: true, cursor: encodeGraphCursor({ users, groups, select: this.#selection.fingerprint }) };
   }
 
@@ -142,56 +149,43 @@ export class GraphConnector implements DirectoryConnector {
     return [cursor.users, cursor.groups].every((link) => graphLink(link, graphBaseUrl)?.origin === origin);
   }
 
-  /** The changes since `cursor`, or undefined when Graph reset the sync state of either resource. */
+  /**
+   * The changes since `cursor`, or undefined when Graph reset the sync state of either resource. Both delta links
+   * are followed side by side; the users' changes still come before the groups'.
+   */
   async #laterRound(
     cursor: GraphCursor,
     signal: AbortSignal | undefined,
   ): Promise<{ changes: DirectoryChange[]; cursor: GraphCursor } | undefined> {
     const changes: DirectoryChange[] = [];
+    const links = new Map<Resource, string>();
+    const round = (resource: Resource) => (s: AbortSignal) =>
+      this.#roundInto(links, resource, cursor[resource], 'delta', s);
     try {
-      const users = await this.#collect('users', cursor.users, changes, signal);
-      const groups = await this.#collect('groups', cursor.groups, changes, signal);
-      return { changes, cursor: { users, groups, select: this.#selection.fingerprint } };
+      for await (const page of readAheadInOrder([round('users'), round('groups')], { ...BOTH_ROUNDS, signal })) {
+        changes.push(...page);
+      }
     } catch (error) {
       if (error instanceof SyncReset) return undefined;
       throw error;
     }
+    return { changes, cursor: { ...roundLinks(links), select: this.#selection.fingerprint } };
   }
 
-  async #collect(
-    resource: Resource,
-    url: string,
-    into: DirectoryChange[],
-    signal: AbortSignal | undefined,
-  ): Promise<string> {
-    const pages = this.#rounds(resource, url, 'delta', signal);
-    for (;;) {
-      const next = await pages.next();
-      if (next.done === true) return next.value;
-      into.push(...next.value);
-    }
-  }
-
-  /** A full round whose delta link is kept in `links` (a source of `readAheadInOrder` returns nothing). */
-  async *#fullRoundInto(
+  /** One round whose delta link is kept in `links` (a source of `readAheadInOrder` returns nothing). */
+  async *#roundInto(
     links: Map<Resource, string>,
     resource: Resource,
+    url: string,
+    round: 'full' | 'delta',
     signal: AbortSignal,
-  ): AsyncGenerator<DirectoryPage, void, undefined> {
-    links.set(resource, yield* this.#fullRound(resource, signal));
+  ): AsyncGenerator<DirectoryChange[], void, undefined> {
+    links.set(resource, yield* this.#rounds(resource, url, round, signal));
   }
 
-  async *#fullRound(
-    resource: Resource,
-    signal: AbortSignal | undefined,
-  ): AsyncGenerator<DirectoryPage, string, undefined> {
+  #fullRoundUrl(resource: Resource): string {
     const select = (resource === 'users' ? this.#selection.user : this.#selection.group).join(',');
-    const pages = this.#rounds(resource, `/${resource}/delta?$select=${select}`, 'full', signal);
-    for (;;) {
-      const next = await pages.next();
-      if (next.done === true) return next.value;
-      yield* chunk(next.value);
-    }
+    return `/${resource}/delta?$select=${select}`;
   }
 
   /** One round of one resource: the changes of each Graph page; returns the delta link. Throws `SyncReset` on 410. */
@@ -257,4 +251,12 @@ function* chunk(changes: readonly DirectoryChange[]): Generator<DirectoryPage> {
   for (let start = 0; start < changes.length; start += GRAPH_PAGE_CHANGES) {
     yield { changes: changes.slice(start, start + GRAPH_PAGE_CHANGES) };
   }
+}
+
+/** Both delta links of a finished pair of rounds. */
+function roundLinks(links: ReadonlyMap<Resource, string>): { users: string; groups: string } {
+  const users = links.get('users');
+  const groups = links.get('groups');
+  if (users === undefined || groups === undefined) throw new Error('a Graph round ended without its delta link');
+  return { users, groups };
 }

@@ -131,10 +131,15 @@ describe('GraphConnector against the Graph emulator (real @azure/identity and Gr
     for (const id of userIds.slice(5, 35)) directory.addMember(big.id, id);
     directory.addMember(big.id, engineeringId);
     h.emulator.clearRequests();
+    h.emulator.concurrency.max = 0;
+    // Slow users pages: the groups delta link is followed while the users one still pages.
+    h.emulator.slowNext({ delayMs: 30, times: 20, match: { service: 'graph', url: /^\/v1\.0\/users\/delta/ } });
 
     const answer = await h.read({ cursor, maxPageSize: 2 });
+    h.emulator.clearFaults();
     expect(answer.error).toBeUndefined();
     expect(answer.result?.full).toBe(false);
+    expect(h.emulator.concurrency.max).toBe(2);
     const all = changesOf(answer);
     expect(ofType(all, 'user').map((change) => [change.user.id, change.user.userName, change.user.active])).toEqual([
       [disabled, 'user01@contoso.onmicrosoft.com', false],
