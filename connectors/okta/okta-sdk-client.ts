@@ -3,10 +3,13 @@ import { platform, release } from 'node:os';
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OktaConfig } from './okta-config.js';
 import { OktaNoRedirectExecutor } from './okta-no-redirect-executor.js';
+import { OktaTokenHttp } from './okta-token-http.js';
 import type { RequestExecutor } from './okta-sdk-parts.js';
 
 /** What dirsync uses of the SDK's `Client`: its authenticated HTTP (`http.http`, with OAuth when configured). */
-export type OktaSdkClient = Pick<Client, 'http'>;
+export interface OktaSdkClient {
+  readonly http: Pick<Client['http'], 'http'>;
+}
 
 interface SdkModules {
   readonly Http: new (config: {
@@ -15,7 +18,6 @@ interface SdkModules {
     cacheMiddleware: null;
   }) => Client['http'];
   readonly OAuth: new (client: OAuthClient) => unknown;
-  readonly userAgent: string;
 }
 /** The fields of a `Client` the SDK's OAuth (and its JWT and DPoP helpers) read. */
 interface OAuthClient {
@@ -33,15 +35,26 @@ let modules: SdkModules | undefined;
 function sdk(): SdkModules {
   if (modules === undefined) {
     const require = createRequire(import.meta.url);
-    const pkg = require('@okta/okta-sdk-nodejs/package.json') as { name: string; version: string };
     modules = {
       Http: (require('@okta/okta-sdk-nodejs/src/http.js') as { Http: SdkModules['Http'] }).Http,
       OAuth: (require('@okta/okta-sdk-nodejs/src/oauth.js') as { OAuth: SdkModules['OAuth'] }).OAuth,
-      // The SDK's own User-Agent, as its Client sends it.
-      userAgent: `${pkg.name}/${pkg.version} node/${process.versions.node} ${platform()}/${release()}`,
     };
   }
   return modules;
+}
+
+let agentName: string | undefined;
+
+/** The SDK's own User-Agent, as its Client sends it. */
+function userAgent(): string {
+  if (agentName === undefined) {
+    const pkg = createRequire(import.meta.url)('@okta/okta-sdk-nodejs/package.json') as {
+      name: string;
+      version: string;
+    };
+    agentName = `${pkg.name}/${pkg.version} node/${process.versions.node} ${platform()}/${release()}`;
+  }
+  return agentName;
 }
 
 /**
@@ -52,23 +65,26 @@ function sdk(): SdkModules {
  * No request follows a redirect: credentials go only to the org's origin (DESIGN "Safety → Outbound requests").
  */
 export function createSdkClient(config: OktaConfig, requestExecutor: RequestExecutor): OktaSdkClient {
-  const { Http, OAuth, userAgent } = sdk();
   const { credentials } = config;
   const executor = new OktaNoRedirectExecutor(requestExecutor);
-  const oauth =
-    credentials.mode === 'SSWS'
-      ? undefined
-      : new OAuth({
-          baseUrl: config.orgUrl.replace(/\/$/, ''),
-          clientId: credentials.clientId,
-          scopes: [...credentials.scopes],
-          privateKey: credentials.privateKey,
-          keyId: credentials.keyId,
-          requestExecutor: executor,
-        });
+  if (credentials.mode === 'SSWS') {
+    // An API token needs none of the SDK's OAuth: see OktaTokenHttp for why not the SDK's `Http`.
+    const http = new OktaTokenHttp(executor);
+    http.defaultHeaders['Authorization'] = `SSWS ${credentials.token}`;
+    http.defaultHeaders['User-Agent'] = userAgent();
+    return { http };
+  }
+  const { Http, OAuth } = sdk();
+  const oauth = new OAuth({
+    baseUrl: config.orgUrl.replace(/\/$/, ''),
+    clientId: credentials.clientId,
+    scopes: [...credentials.scopes],
+    privateKey: credentials.privateKey,
+    keyId: credentials.keyId,
+    requestExecutor: executor,
+  });
   // No cache middleware: the SDK's GET cache would hide changes between two reads of the same list.
   const http = new Http({ requestExecutor: executor, oauth, cacheMiddleware: null });
-  if (credentials.mode === 'SSWS') http.defaultHeaders['Authorization'] = `SSWS ${credentials.token}`;
-  http.defaultHeaders['User-Agent'] = userAgent;
+  http.defaultHeaders['User-Agent'] = userAgent();
   return { http };
 }

@@ -50,12 +50,39 @@ loadRegistry({ SYNC_INTERVAL: '15m' });`);
     expect(files.filter((file) => /node_modules\/(yaml|cron-parser)\//.test(file))).toEqual([]);
   });
 
-  it("the Okta SDK's HTTP is set up without its generated API classes and models", async () => {
+  it("an API token reads through the SDK's request executor without the SDK's OAuth and JOSE modules", async () => {
     const files = await loadedFiles(`
 import { createSdkClient } from '${DIST}/connectors/okta/okta-sdk-client.js';
 import { DefaultRequestExecutor } from '${DIST}/connectors/okta/okta-sdk-parts.js';
 const client = createSdkClient(
   { orgUrl: 'https://acme.okta.example', credentials: { mode: 'SSWS', token: 't' } },
+  new DefaultRequestExecutor(),
+);
+if (typeof client.http.http !== 'function') throw new Error('no http');`);
+    expect(files.some((file) => file.includes('okta-sdk-nodejs/src/default-request-executor.js'))).toBe(true);
+    expect(files.filter((file) => /okta-sdk-nodejs\/src\/(http|oauth|dpop|jwt|client|index)\.js$/.test(file))).toEqual(
+      [],
+    );
+    expect(files.filter((file) => /node_modules\/(node-jose|node-forge|njwt)\//.test(file))).toEqual([]);
+  });
+
+  it("OAuth sets up the SDK's HTTP without its generated API classes and models", async () => {
+    const files = await loadedFiles(`
+import { generateKeyPairSync } from 'node:crypto';
+import { createSdkClient } from '${DIST}/connectors/okta/okta-sdk-client.js';
+import { DefaultRequestExecutor } from '${DIST}/connectors/okta/okta-sdk-parts.js';
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const client = createSdkClient(
+  {
+    orgUrl: 'https://acme.okta.example',
+    credentials: {
+      mode: 'PrivateKey',
+      clientId: '0oa1',
+      scopes: ['okta.users.read'],
+      privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+      keyId: undefined,
+    },
+  },
   new DefaultRequestExecutor(),
 );
 if (typeof client.http.http !== 'function') throw new Error('no http');`);
