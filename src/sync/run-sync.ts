@@ -427,11 +427,16 @@ async function syncRun(request: SyncRequest & { readonly runId: string }, deps: 
     // Held, waiting and parked ops stay out of this run (see `enqueueDecision`); the rest is attempted.
     // Creates that look like someone else's account (a recycled or confusable login) wait for a person.
     const holds = identityHolds(toApply, basis.desired, basis.app);
+    const nestingCycles = basis.desired.nestingCycles !== undefined;
+    // The apply works on its own copy of the app state: nothing after this needs the basis, which goes before the
+    // outbox entries are made (with the plan's ops, the run's largest moment: at 20 000 users the basis was 15 MB of
+    // the 80 MB then live).
+    const appState = cloneAppState(basis.app);
+    basis = null;
     const enqueued = await db
       .transaction()
       .execute((trx) => new OutboxRepository(trx).enqueuePlan(request.connectionId, runId, toApply, now, { holds }));
-    const nestingCycles = basis.desired.nestingCycles !== undefined;
-    const applying = applyPlan(request.connectionId, enqueued.entries, cloneAppState(basis.app), {
+    const applying = applyPlan(request.connectionId, enqueued.entries, appState, {
       db,
       target: deps.target,
       invites: deps.invites,
@@ -443,8 +448,6 @@ async function syncRun(request: SyncRequest & { readonly runId: string }, deps: 
       ...(request.applyConcurrency === undefined ? {} : { concurrency: request.applyConcurrency }),
       ...(request.signal ? { signal: request.signal } : {}),
     });
-    // The apply works on its own copy of the app state: nothing it does needs the basis.
-    basis = null;
     const result = await applying;
     const failed = await new OutboxRepository(db).failedInRun(runId);
     const attention = await loadOpsAttention(db, request.connectionId);
