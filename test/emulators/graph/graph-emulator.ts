@@ -75,7 +75,7 @@ export class GraphEmulator {
   readonly directory = new GraphDirectoryStore();
   /** Enterprise applications (service principals) and who is assigned to them (`appRoleAssignedTo`). */
   readonly servicePrincipals: GraphServicePrincipalStore;
-  /** Requests being served right now, and the most there ever were at once. */
+  /** Graph requests (not token requests) being served right now, and the most there ever were at once. */
   readonly concurrency = { now: 0, max: 0 };
   readonly #options: GraphEmulatorOptions;
   readonly #now: () => Date;
@@ -110,9 +110,19 @@ export class GraphEmulator {
     if (this.#server !== undefined) throw new Error('GraphEmulator is already started');
     const ca = createThrowawayCa();
     const server = createServer({ key: ca.key, cert: ca.cert }, (request, response) => {
-      this.#handle(request, response).catch((error: unknown) => {
-        response.destroy(error instanceof Error ? error : new Error(String(error)));
-      });
+      // A Graph request (not a token request) counts from its arrival until its answer is written.
+      const counted = request.url?.startsWith('/v1.0/') === true;
+      if (counted) {
+        this.concurrency.now += 1;
+        this.concurrency.max = Math.max(this.concurrency.max, this.concurrency.now);
+      }
+      this.#handle(request, response)
+        .catch((error: unknown) => {
+          response.destroy(error instanceof Error ? error : new Error(String(error)));
+        })
+        .finally(() => {
+          if (counted) this.concurrency.now -= 1;
+        });
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -215,11 +225,6 @@ export class GraphEmulator {
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    this.concurrency.now += 1;
-    this.concurrency.max = Math.max(this.concurrency.max, this.concurrency.now);
-    response.once('close', () => {
-      this.concurrency.now -= 1;
-    });
     const body = await readBody(request);
     const url = request.url ?? '/';
     const parsed = new URL(url, 'https://127.0.0.1');

@@ -68,11 +68,18 @@ export class OktaOrgEmulator {
     const ca = createThrowawayCa();
     this.ca = ca;
     const server = createServer({ key: ca.key, cert: ca.cert }, (req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) {
-          this.send(req, res, 500, oktaErrorBody('E0000009', 'Internal Server Error', [String(error)]));
-        }
-      });
+      // A request counts from its arrival until its answer is written.
+      this.concurrency.now += 1;
+      this.concurrency.max = Math.max(this.concurrency.max, this.concurrency.now);
+      this.handle(req, res)
+        .catch((error: unknown) => {
+          if (!res.headersSent) {
+            this.send(req, res, 500, oktaErrorBody('E0000009', 'Internal Server Error', [String(error)]));
+          }
+        })
+        .finally(() => {
+          this.concurrency.now -= 1;
+        });
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -103,11 +110,6 @@ export class OktaOrgEmulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.concurrency.now += 1;
-    this.concurrency.max = Math.max(this.concurrency.max, this.concurrency.now);
-    res.once('close', () => {
-      this.concurrency.now -= 1;
-    });
     const orgUrl = this.orgUrl;
     const url = new URL(req.url ?? '/', orgUrl);
     const method = req.method ?? 'GET';

@@ -173,7 +173,13 @@ describe('GraphConnector (fake Graph)', () => {
     const reading = readAll(new GraphConnector(CONFIG, { http: graph }), null);
     await expect(reading).rejects.toThrow(ConnectorError);
     await expect(reading).rejects.toThrow(/users\/delta repeated an @odata.nextLink/);
-    expect(graph.gets).toHaveLength(2);
+    // The users round stopped at its second page (the repeat); the groups round, read beside it, may have made
+    // up to two requests meanwhile (this fake answers every request with the same next link).
+    expect(graph.gets.slice(0, 2).map((url) => url.split('?')[0])).toEqual([
+      '/users/delta',
+      'https://g/v1.0/users/delta',
+    ]);
+    expect(graph.gets.length).toBeLessThanOrEqual(4);
   });
 
   it('fails on a page that is not a delta page', async () => {
