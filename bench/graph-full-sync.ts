@@ -12,6 +12,7 @@ import { assertBuilt, runCli } from '../test/support/cli-process.js';
 import { childUsage, USAGE_NODE_OPTIONS, withoutUsage } from './support/child-usage.js';
 import { buildGraphBenchTenant } from './support/graph-bench-tenant.js';
 import { graphDeltaResource, isGraphDeltaPage, measureGraphReadFloor } from './support/graph-read-floor.js';
+import { startGraphForDirsync } from '../test/emulators/graph/graph-dirsync-env.js';
 
 const userCount = Number(process.argv[2] ?? 20_000);
 const groupCount = Math.max(8, Number(process.argv[3] ?? 200));
@@ -28,12 +29,10 @@ assertBuilt();
 const emulator = new GraphEmulator();
 const dir = mkdtempSync(join(tmpdir(), 'dirsync-bench-graph-'));
 try {
-  const endpoints = await emulator.start();
-  emulator.registerApp({
+  const { endpoints, env: graphEnv } = await startGraphForDirsync(emulator, {
     tenantId: TENANT,
     clientId: CLIENT,
     clientSecret: SECRET,
-    roles: ['User.Read.All', 'GroupMember.Read.All'],
   });
   const buildStart = performance.now();
   const shape = buildGraphBenchTenant(emulator.directory, { users: userCount, groups: groupCount });
@@ -42,12 +41,7 @@ try {
   const buildMs = performance.now() - buildStart;
   const env = {
     DATABASE_URL: `sqlite:${join(dir, 'dirsync.db')}`,
-    AZURE_TENANT_ID: TENANT,
-    AZURE_CLIENT_ID: CLIENT,
-    AZURE_CLIENT_SECRET: SECRET,
-    AZURE_AUTHORITY_HOST: endpoints.authorityHost,
-    GRAPH_BASE_URL: endpoints.graphBaseUrl,
-    NODE_EXTRA_CA_CERTS: endpoints.caPath,
+    ...graphEnv,
     APP_JSONL_PATH: join(dir, 'changes.jsonl'),
     INVITE_MODE: 'off',
     LOG_LEVEL: 'warn',

@@ -3,6 +3,7 @@ import type { GraphLoggedRequest } from '../../test/emulators/graph/graph-reques
 import { buildGraphBenchTenant } from './graph-bench-tenant.js';
 import { graphDeltaResource, isGraphDeltaPage, measureGraphReadFloor } from './graph-read-floor.js';
 import type { IdpRequestMinimum, IdpRequests, ScaleIdp, ScaleOrgSize } from './scale-idp.js';
+import { startGraphForDirsync } from '../../test/emulators/graph/graph-dirsync-env.js';
 
 const TENANT = '6f0c4a3e-0000-4000-8000-00000000be01';
 const CLIENT = '0b8f7d2c-0000-4000-8000-00000000be02';
@@ -15,12 +16,10 @@ const MEMBERS_PER_OBJECT = 100;
 /** The Graph emulator with the bench tenant: every user in `membershipsPerUser` groups, big ones included. */
 export async function startGraphScaleIdp(size: ScaleOrgSize): Promise<ScaleIdp> {
   const emulator = new GraphEmulator({ membersPerDeltaObject: MEMBERS_PER_OBJECT });
-  const endpoints = await emulator.start();
-  emulator.registerApp({
+  const { endpoints, env: graphEnv } = await startGraphForDirsync(emulator, {
     tenantId: TENANT,
     clientId: CLIENT,
     clientSecret: SECRET,
-    roles: ['User.Read.All', 'GroupMember.Read.All'],
   });
   const buildStart = performance.now();
   const tenant = buildGraphBenchTenant(emulator.directory, {
@@ -38,12 +37,7 @@ export async function startGraphScaleIdp(size: ScaleOrgSize): Promise<ScaleIdp> 
         `${tenant.bigGroups.map((b) => `${b.name} ${String(b.members)}`).join(', ')}; built in ${(buildMs / 1000).toFixed(1)} s`,
     ],
     env: {
-      AZURE_TENANT_ID: TENANT,
-      AZURE_CLIENT_ID: CLIENT,
-      AZURE_CLIENT_SECRET: SECRET,
-      AZURE_AUTHORITY_HOST: endpoints.authorityHost,
-      GRAPH_BASE_URL: endpoints.graphBaseUrl,
-      NODE_EXTRA_CA_CERTS: endpoints.caPath,
+      ...graphEnv,
     },
     minimum: graphMinimum(size.users, tenant.groupSizes),
     // A new process needs a token; each delta link then answers one page with nothing in it.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphEmulator } from '../emulators/graph/graph-emulator.js';
 import { assertBuilt, runCli } from '../support/cli-process.js';
+import { startGraphForDirsync } from '../emulators/graph/graph-dirsync-env.js';
 
 const TENANT = '6f0c4a3e-0000-4000-8000-0000000070c1';
 const CLIENT = '0b8f7d2c-0000-4000-8000-0000000070c2';
@@ -30,22 +31,15 @@ describe('Entra token requests of one dirsync process (built CLI, Graph emulator
 
   beforeAll(async () => {
     assertBuilt();
-    const endpoints = await emulator.start();
-    emulator.registerApp({
+    const { env: graphEnv } = await startGraphForDirsync(emulator, {
       tenantId: TENANT,
       clientId: CLIENT,
       clientSecret: SECRET,
-      roles: ['User.Read.All', 'GroupMember.Read.All'],
     });
     dir = mkdtempSync(join(tmpdir(), 'dirsync-graph-tokens-'));
     env = {
       DATABASE_URL: `sqlite:${join(dir, 'dirsync.db')}`,
-      AZURE_TENANT_ID: TENANT,
-      AZURE_CLIENT_ID: CLIENT,
-      AZURE_CLIENT_SECRET: SECRET,
-      AZURE_AUTHORITY_HOST: endpoints.authorityHost,
-      GRAPH_BASE_URL: endpoints.graphBaseUrl,
-      NODE_EXTRA_CA_CERTS: endpoints.caPath,
+      ...graphEnv,
       APP_JSONL_PATH: join(dir, 'changes.jsonl'),
     };
     const d = emulator.directory;

@@ -3,6 +3,7 @@ import { GraphEmulator } from '../emulators/graph/graph-emulator.js';
 import { ScimTestServer } from '../emulators/scim/scim-test-server.js';
 import { assertBuilt, runCli } from '../support/cli-process.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
+import { startGraphForDirsync } from '../emulators/graph/graph-dirsync-env.js';
 
 const TENANT = '6f0c4a3e-0000-4000-8000-00000000e2e7';
 const CLIENT = '0b8f7d2c-0000-4000-8000-00000000e2e8';
@@ -39,22 +40,15 @@ describe.each(DIALECTS)(
 
     beforeAll(async () => {
       assertBuilt();
-      const endpoints = await emulator.start();
-      emulator.registerApp({
+      const { env: graphEnv } = await startGraphForDirsync(emulator, {
         tenantId: TENANT,
         clientId: CLIENT,
         clientSecret: SECRET,
-        roles: ['User.Read.All', 'GroupMember.Read.All'],
       });
       database = await createTestDatabase(dialect, 'e2e_isolation_graph');
       env = {
         DATABASE_URL: database.url,
-        AZURE_TENANT_ID: TENANT,
-        AZURE_CLIENT_ID: CLIENT,
-        AZURE_CLIENT_SECRET: SECRET,
-        AZURE_AUTHORITY_HOST: endpoints.authorityHost,
-        GRAPH_BASE_URL: endpoints.graphBaseUrl,
-        NODE_EXTRA_CA_CERTS: endpoints.caPath,
+        ...graphEnv,
         APP_SCIM_URL: await scim.start(),
         APP_SCIM_TOKEN: TOKEN,
       };

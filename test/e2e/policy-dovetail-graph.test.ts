@@ -7,6 +7,7 @@ import { ScimTestServer } from '../emulators/scim/scim-test-server.js';
 import { assertBuilt, runCli } from '../support/cli-process.js';
 import { DOVETAIL_USER_EXTENSION, dovetailRolesAndAdmins, dovetailUsers } from '../support/dovetail-app-users.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
+import { startGraphForDirsync } from '../emulators/graph/graph-dirsync-env.js';
 
 const TENANT = 'c0ffee00-0000-4000-8000-000000000001';
 const CLIENT = 'c0ffee00-0000-4000-8000-000000000002';
@@ -56,8 +57,7 @@ describe.each(DIALECTS)(
 
     beforeAll(async () => {
       assertBuilt();
-      const endpoints = await emulator.start();
-      emulator.registerApp({
+      const { env: graphEnv } = await startGraphForDirsync(emulator, {
         tenantId: TENANT,
         clientId: CLIENT,
         clientSecret: SECRET,
@@ -94,13 +94,8 @@ describe.each(DIALECTS)(
       for (const name of ['Research', 'Research Leads']) emulator.servicePrincipals.assign(app.id, groups[name]!);
       env = {
         DATABASE_URL: database.url,
-        AZURE_TENANT_ID: TENANT,
-        AZURE_CLIENT_ID: CLIENT,
-        AZURE_CLIENT_SECRET: SECRET,
-        AZURE_AUTHORITY_HOST: endpoints.authorityHost,
-        GRAPH_BASE_URL: endpoints.graphBaseUrl,
+        ...graphEnv,
         GRAPH_SERVICE_PRINCIPAL_ID: app.id,
-        NODE_EXTRA_CA_CERTS: endpoints.caPath,
         APP_SCIM_URL: scimUrl,
         APP_SCIM_TOKEN: SCIM_TOKEN,
         SCIM_DIALECT: 'dovetail',
