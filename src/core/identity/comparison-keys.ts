@@ -4,12 +4,21 @@ import { isAscii, skeleton } from './skeleton.js';
  * Full case folding, as near as JavaScript gets without tables of its own: upper then lower case, so that "ß",
  * "SS" and "ss" fold alike. NFC first, so that a composed and a decomposed "é" fold alike. `toLowerCase` writes a
  * capital sigma at the end of a word as the final "ς" (a context rule that folding has not): it is made "σ", as
- * Unicode's case folding does, or "ΑΣ2" and "ασ2" would fold apart.
+ * Unicode's case folding does, or "ΑΣ2" and "ασ2" would fold apart. The long "ſ" folds to "s" and the Kelvin sign
+ * to "k", as in Unicode's table.
  */
 export function caseFold(text: string): string {
   if (isAscii(text)) return text.toLowerCase();
-  return text.normalize('NFC').toUpperCase().toLowerCase().replaceAll('\u03c2', '\u03c3');
+  return text
+    .normalize('NFC')
+    .split(DOTLESS_I)
+    .map((part) => part.toUpperCase().toLowerCase().replaceAll('\u03c2', '\u03c3'))
+    .join(DOTLESS_I);
 }
+
+// Upper-casing the dotless "ı" gives "I", which lower-cases to "i"; Unicode's case folding keeps "ı" apart from "i"
+// (only the Turkic mappings join them), so it is folded as itself. It is still a look-alike of "i" (the skeleton).
+const DOTLESS_I = '\u0131';
 
 /**
  * Unicode's NFKC_Casefold, near enough: compatibility characters become the letters they stand for (fullwidth

@@ -23,6 +23,16 @@ describe('caseFold', () => {
     expect(caseFold('a\u03c2')).toBe('a\u03c3');
   });
 
+  it('folds as Unicode’s CaseFolding.txt does for letters that upper-casing joins: "ſ" and "K" yes, "ı" no', () => {
+    expect(caseFold('\u017f')).toBe('s');
+    expect(caseFold('\u212a')).toBe('k');
+    expect(caseFold('\u0131')).toBe('\u0131');
+    expect(caseFold('\u0130')).toBe('i\u0307');
+    expect(sameIgnoringCase('\u017fam@example.com', 'SAM@example.com')).toBe(true);
+    expect(sameIgnoringCase('\u0131an@example.com', 'ian@example.com')).toBe(false);
+    expect(lookAlike('\u0131an@example.com', 'ian@example.com')).toBe(true);
+  });
+
   it('folds composed and decomposed accents alike', () => {
     expect(caseFold('Jos\u00e9')).toBe(caseFold('JOSE\u0301'));
   });

@@ -53,6 +53,18 @@ function spelledVariant(local: string): fc.Arbitrary<string> {
     .map((c) => c.join(''));
 }
 
+// Unicode's CaseFolding.txt (status C) for the look-alikes above that fold to a plain letter; "ı" is not one (its
+// folding to "i" is Turkic only, status T). Written out, so that the oracle does not share the code's folding.
+const FOLDS_TO_PLAIN = new Map([
+  ['\u017f', 's'],
+  ['\u212a', 'k'],
+]);
+
+/** The login as the app sees it when it ignores case: what decides a recycled login from a look-alike. */
+function foldedByTable(login: string): string {
+  return Array.from(login, (char) => FOLDS_TO_PLAIN.get(char) ?? char.toLowerCase()).join('');
+}
+
 function person(id: string, login: string): DesiredUser {
   return desiredUser(id, { userName: login, email: login });
 }
@@ -94,7 +106,7 @@ describe('identityHolds (properties)', () => {
         const found = holds([person('new', `${variant}${DOMAIN}`)], [known('old', `${local}${DOMAIN}`, active)]);
         const hold = found.get(`user.create:${CONNECTION}:new`);
         expect(hold?.existing.externalId).toBe('old');
-        expect(hold?.reason).toBe(variant.toLowerCase() === local ? 'recycled-known-as-other' : 'confusable');
+        expect(hold?.reason).toBe(foldedByTable(variant) === local ? 'recycled-known-as-other' : 'confusable');
       }),
       RUNS,
     );
