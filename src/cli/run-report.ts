@@ -1,10 +1,17 @@
-import { explainOp, type ExplainContext, type OpExplanation } from '../core/planner/explain-op.js';
+import {
+  keptSubjectNames,
+  opTitle,
+  subjectOfOp,
+  type ExplainContext,
+  type OpExplanation,
+} from '../core/planner/explain-op.js';
 import { explainPlan, explainRejection } from '../core/planner/explain-plan.js';
 import { GUARD_VARIABLES } from '../core/planner/guards.js';
 import { isolatedObjectLines } from '../core/isolated-object-lines.js';
 import { nestingCycleLines } from '../core/nesting-cycle-lines.js';
 import type { IsolatedObject } from '../core/model/isolated-object.js';
 import { explainSourceAnomaly, SOURCE_DROP_VARIABLE, type SourceAnomaly } from '../core/source-anomaly.js';
+import type { Op } from '../core/planner/op.js';
 import type { Plan } from '../core/planner/plan.js';
 import type { PlanBasis, SyncOutcome } from '../sync/run-sync.js';
 import { opAttentionLines } from './op-attention-lines.js';
@@ -27,17 +34,21 @@ export interface RunReportOptions {
  * (`SyncRequest.describePlan`), so that the run need not hold the basis meanwhile.
  */
 export interface PlanWords {
-  /** Every op of the plan by key, in words (`create ana@acme.com (Ana Lopez)`). */
-  readonly titles: ReadonlyMap<string, string>;
+  /** Any op of the plan in words, without the why (`create ana@acme.com (Ana Lopez)`), named as the basis named it. */
+  readonly titleOf: (op: Op) => string;
   /** The nesting cycles the directory holds, in words (none: empty). */
   readonly nestingCycleLines: readonly string[];
 }
 
-/** The words a report without the plan listed needs of `plan` and its basis. */
+/**
+ * The words a report without the plan listed needs of `plan` and its basis. The subjects' names are kept, not a
+ * title per op: the report names only the few ops that failed or wait, and at 100 000 users the titles of every op
+ * were tens of megabytes held through the whole apply.
+ */
 export function planWordsOf(plan: Plan, basis: PlanBasis, idpName: string): PlanWords {
-  const context: ExplainContext = { idpName, ...basis };
+  const names = keptSubjectNames(plan.ops, { idpName, ...basis });
   return {
-    titles: new Map(plan.ops.map((op) => [op.key, explainOp(op, context).title])),
+    titleOf: (op) => opTitle(op, subjectOfOp(op, names)),
     nestingCycleLines: nestingCycleLines(basis.directory, basis.desired.nestingCycles),
   };
 }
@@ -59,10 +70,15 @@ export function formatRunReport(outcome: SyncOutcome, options: RunReportOptions,
   const plan = outcome.plan;
   // Without the plan listed, only the ops named below need words: explaining every op of a 100 000-user first sync
   // just to label its failures made the run's peak memory.
-  const explanations = explain(outcome, options, options.showPlan ? undefined : labelledKeys(outcome));
+  const labelled = options.showPlan ? undefined : labelledKeys(outcome);
+  const explanations = explain(outcome, options, labelled);
   const titles =
     outcome.basis === null && words !== undefined
-      ? words.titles
+      ? new Map(
+          (plan?.ops ?? [])
+            .filter((op) => labelled?.has(op.key) ?? true)
+            .map((op) => [op.key, words.titleOf(op)] as const),
+        )
       : new Map(explanations.map((explanation) => [explanation.key, explanation.title]));
   if (options.showPlan && plan !== null) lines.push(formatPlan(explanations));
   if (plan !== null) {

@@ -55,68 +55,49 @@ export interface OpExplanation {
  */
 export function explainOp(op: Op, context: ExplainContext): OpExplanation {
   const idp = context.idpName;
+  const subject = subjectOfOp(op, namerOf(context));
+  const title = opTitle(op, subject);
   switch (op.kind) {
-    case 'user.create': {
-      const subject = userSubject(op.externalId, context);
-      return explained(
-        op,
-        subject,
-        `create ${subjectLabel(subject)}`,
-        `${activeIn(op.externalId, context)}, not in the app`,
-      );
-    }
-    case 'user.update': {
-      const subject = userSubject(op.externalId, context);
-      return explained(op, subject, `update ${subjectLabel(subject)}`, changesText(op.externalId, op.changes, context));
-    }
+    case 'user.create':
+      return explained(op, subject, title, `${activeIn(op.externalId, context)}, not in the app`);
+    case 'user.update':
+      return explained(op, subject, title, changesText(op.externalId, op.changes, context));
     case 'user.reactivate': {
-      const subject = userSubject(op.externalId, context);
       const again = `${activeIn(op.externalId, context)} again, inactive in the app`;
       const changed = Object.keys(op.changes).length > 0 ? `; ${changesText(op.externalId, op.changes, context)}` : '';
-      return explained(op, subject, `reactivate ${subjectLabel(subject)}`, `${again}${changed}`);
+      return explained(op, subject, title, `${again}${changed}`);
     }
-    case 'user.deactivate': {
-      const subject = userSubject(op.externalId, context);
-      return explained(op, subject, `deactivate ${subjectLabel(subject)}`, deactivationReason(op.externalId, context));
-    }
-    case 'group.create': {
-      const subject = groupSubject(op.externalId, context, op.displayName);
-      return explained(op, subject, `create group ${subjectLabel(subject)}`, `in ${idp}, not in the app`);
-    }
+    case 'user.deactivate':
+      return explained(op, subject, title, deactivationReason(op.externalId, context));
+    case 'group.create':
+      return explained(op, subject, title, `in ${idp}, not in the app`);
     case 'group.rename': {
-      const subject = groupSubject(op.externalId, context, op.displayName);
       const before = context.app.groups.get(op.externalId)?.displayName;
       const reason =
         before === undefined
           ? `renamed in ${idp} to ${quoted(op.displayName)}`
           : `renamed in ${idp} from ${quoted(before)} to ${quoted(op.displayName)}`;
-      return explained(op, subject, `rename group ${subjectLabel(subject)}`, reason);
+      return explained(op, subject, title, reason);
     }
     case 'group.delete': {
-      const subject = groupSubject(op.externalId, context);
       const group = context.directory.groups.get(op.externalId);
       const reason =
         group === undefined ? `deleted in ${idp}` : group.builtIn ? 'out of scope (built-in group)' : 'out of scope';
-      return explained(op, subject, `delete group ${subjectLabel(subject)}`, reason);
+      return explained(op, subject, title, reason);
     }
     case 'members.add': {
-      const subject = groupSubject(op.groupExternalId, context);
-      const n = op.userExternalIds.length;
       const name = groupName(subject);
+      const n = op.userExternalIds.length;
       const reason = context.app.groups.has(op.groupExternalId)
         ? `${people(n)} joined ${name} in ${idp}`
         : `${members(n)} of ${name} in ${idp}`;
-      const title = `add ${members(n)} to ${subjectLabel(subject)}`;
       return explained(op, subject, title, reason, membersOf(op.userExternalIds, context));
     }
     case 'members.remove': {
-      const subject = groupSubject(op.groupExternalId, context);
-      const title = `remove ${members(op.userExternalIds.length)} from ${subjectLabel(subject)}`;
       const reason = removalReason(op.groupExternalId, op.userExternalIds, groupName(subject), context);
       return explained(op, subject, title, reason, membersOf(op.userExternalIds, context));
     }
     case 'invite.send': {
-      const subject = userSubject(op.userExternalId, context);
       const email =
         context.app.dueInvites.get(op.userExternalId)?.email ??
         nonEmpty(context.desired.users.get(op.userExternalId)?.email) ??
@@ -125,9 +106,101 @@ export function explainOp(op: Op, context: ExplainContext): OpExplanation {
       const reason = context.app.users.has(op.userExternalId)
         ? `owed since an earlier run, invited${to}`
         : `new in the app, invited${to}`;
-      return explained(op, subject, `invite ${subjectLabel(subject)}`, reason);
+      return explained(op, subject, title, reason);
     }
   }
+}
+
+/** Names the people and groups ops are about (see `ExplainedSubject`). */
+export interface SubjectNamer {
+  readonly user: (id: string) => ExplainedSubject;
+  readonly group: (id: string) => ExplainedSubject;
+}
+
+/** What an op does, to whom, without the why: `OpExplanation.title`. */
+export function opTitle(op: Op, subject: ExplainedSubject): string {
+  const label = subjectLabel(subject);
+  switch (op.kind) {
+    case 'user.create':
+      return `create ${label}`;
+    case 'user.update':
+      return `update ${label}`;
+    case 'user.reactivate':
+      return `reactivate ${label}`;
+    case 'user.deactivate':
+      return `deactivate ${label}`;
+    case 'group.create':
+      return `create group ${label}`;
+    case 'group.rename':
+      return `rename group ${label}`;
+    case 'group.delete':
+      return `delete group ${label}`;
+    case 'members.add':
+      return `add ${members(op.userExternalIds.length)} to ${label}`;
+    case 'members.remove':
+      return `remove ${members(op.userExternalIds.length)} from ${label}`;
+    case 'invite.send':
+      return `invite ${label}`;
+  }
+}
+
+/** The person or group `op` is about; a group's create or rename goes by the name it is given. */
+export function subjectOfOp(op: Op, namer: SubjectNamer): ExplainedSubject {
+  switch (op.kind) {
+    case 'user.create':
+    case 'user.update':
+    case 'user.reactivate':
+    case 'user.deactivate':
+      return namer.user(op.externalId);
+    case 'group.create':
+    case 'group.rename': {
+      const displayName = nonEmpty(op.displayName);
+      return { id: op.externalId, ...(displayName === undefined ? {} : { displayName }), type: 'group' };
+    }
+    case 'group.delete':
+      return namer.group(op.externalId);
+    case 'members.add':
+    case 'members.remove':
+      return namer.group(op.groupExternalId);
+    case 'invite.send':
+      return namer.user(op.userExternalId);
+  }
+}
+
+/**
+ * The subjects of `ops` named from `context` and kept, so that their titles can be made after the states are gone
+ * (a sync names the few ops that failed once it has applied the plan, see `src/cli/run-report.ts`). Holds one
+ * name per subject instead of a title per op, and no state.
+ */
+export function keptSubjectNames(ops: readonly Op[], context: ExplainContext): SubjectNamer {
+  const namer = namerOf(context);
+  const users = new Map<string, ExplainedSubject>();
+  const groups = new Map<string, ExplainedSubject>();
+  const keeping: SubjectNamer = {
+    user: (id) => keep(users, id, namer.user),
+    group: (id) => keep(groups, id, namer.group),
+  };
+  for (const op of ops) subjectOfOp(op, keeping);
+  return {
+    user: (id) => users.get(id) ?? { id, type: 'user' },
+    group: (id) => groups.get(id) ?? { id, type: 'group' },
+  };
+}
+
+function keep(
+  kept: Map<string, ExplainedSubject>,
+  id: string,
+  name: (id: string) => ExplainedSubject,
+): ExplainedSubject {
+  const known = kept.get(id);
+  if (known !== undefined) return known;
+  const subject = name(id);
+  kept.set(id, subject);
+  return subject;
+}
+
+function namerOf(context: ExplainContext): SubjectNamer {
+  return { user: (id) => userSubject(id, context), group: (id) => groupSubject(id, context) };
 }
 
 /**
@@ -180,10 +253,9 @@ function userSubject(id: string, context: ExplainContext): ExplainedSubject {
   };
 }
 
-function groupSubject(id: string, context: ExplainContext, planned?: string): ExplainedSubject {
+function groupSubject(id: string, context: ExplainContext): ExplainedSubject {
   const displayName = nonEmpty(
-    planned ??
-      context.desired.groups.get(id)?.displayName ??
+    context.desired.groups.get(id)?.displayName ??
       context.directory.groups.get(id)?.displayName ??
       context.app.groups.get(id)?.displayName,
   );

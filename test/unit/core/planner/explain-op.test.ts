@@ -8,7 +8,10 @@ import type { DirectoryUser } from '../../../../src/core/model/directory-user.js
 import type { Directory } from '../../../../src/core/model/directory.js';
 import {
   explainOp,
+  keptSubjectNames,
+  opTitle,
   subjectLabel,
+  subjectOfOp,
   type ExplainContext,
   type OpExplanation,
 } from '../../../../src/core/planner/explain-op.js';
@@ -303,6 +306,24 @@ describe('explainOp: one line per op that names the person or group and says why
     expect([...kinds].sort()).toEqual(Object.keys(OP_PHASES).sort());
   });
 
+  it('titles every op from the subject names kept for it as from the states, once the states are emptied', () => {
+    for (const { context: contextOfCase } of cases) {
+      const context = contextOfCase();
+      const ops = plan(context.desired, context.app).ops;
+      const titles = ops.map((op) => explainOp(op, context).title);
+      const names = keptSubjectNames(ops, context);
+      // What the names were taken from goes (a run lets the basis go before it applies).
+      (context.desired.users as Map<string, unknown>).clear();
+      (context.directory.users as Map<string, unknown>).clear();
+      (context.app.users as Map<string, unknown>).clear();
+      (context.desired.groups as Map<string, unknown>).clear();
+      (context.directory.groups as Map<string, unknown>).clear();
+      (context.app.groups as Map<string, unknown>).clear();
+      (context.app.dueInvites as Map<string, unknown>).clear();
+      expect(ops.map((op) => opTitle(op, subjectOfOp(op, names)))).toEqual(titles);
+    }
+  });
+
   it('names the members of a membership op by login, in the op order, and keeps the op key', () => {
     const context = contextOf(
       directoryOf({
@@ -349,6 +370,8 @@ describe('explainOp: one line per op that names the person or group and says why
       'invite 00u-ghost: new in the app, invited',
     ]);
     expect(explainOp(ops[3]!, context).members).toEqual([{ id: '00u-ghost' }]);
+    const names = keptSubjectNames(ops, context);
+    expect(ops.map((op) => opTitle(op, subjectOfOp(op, names)))).toEqual(ops.map((op) => explainOp(op, context).title));
   });
 });
 
