@@ -2,12 +2,86 @@ import type { Kysely } from 'kysely';
 import type { AppGroup, AppState, AppUser, DueInvite, InviteKind } from '../core/model/app-state.js';
 import type { StateEffect } from '../core/planner/apply-op.js';
 import { chunk } from './chunk.js';
-import type { AppUsersTable, Database, InvitesTable } from './database.js';
+import { MultiRowInsert } from './multi-row-insert.js';
+import type { AppMembershipsTable, AppUsersTable, Database, InvitesTable } from './database.js';
 import { extraAttributesColumn, jsonColumn } from './json-column.js';
 
 const BATCH = 400;
 /** Rows per multi-row statement: an app_users row has 13 columns, PostgreSQL takes 65 535 parameters at most. */
 const ROWS_PER_STATEMENT = 200;
+
+const APP_USERS = new MultiRowInsert<AppUsersTable>(
+  [
+    'connection_id',
+    'external_id',
+    'app_id',
+    'user_name',
+    'email',
+    'given_name',
+    'family_name',
+    'display_name',
+    'active',
+    'origin',
+    'revision',
+    'extra',
+    'updated_at',
+  ],
+  (db, rows) =>
+    db
+      .insertInto('app_users')
+      .values(rows)
+      .onConflict((oc) =>
+        // Every column but the key, from the row that was to be inserted.
+        oc.columns(['connection_id', 'external_id']).doUpdateSet((eb) => ({
+          app_id: eb.ref('excluded.app_id'),
+          user_name: eb.ref('excluded.user_name'),
+          email: eb.ref('excluded.email'),
+          given_name: eb.ref('excluded.given_name'),
+          family_name: eb.ref('excluded.family_name'),
+          display_name: eb.ref('excluded.display_name'),
+          active: eb.ref('excluded.active'),
+          origin: eb.ref('excluded.origin'),
+          revision: eb.ref('excluded.revision'),
+          extra: eb.ref('excluded.extra'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      ),
+);
+
+const NEW_INVITES = new MultiRowInsert<InvitesTable>(
+  [
+    'connection_id',
+    'user_external_id',
+    'email',
+    'display_name',
+    'status',
+    'message_id',
+    'attempts',
+    'created_at',
+    'sent_at',
+    'sends',
+    'send_number',
+    'send_kind',
+    'note',
+    'last_sent_at',
+    'accepted_at',
+    'reminders',
+  ],
+  (db, rows) =>
+    db
+      .insertInto('invites')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['connection_id', 'user_external_id']).doNothing()),
+);
+
+const APP_MEMBERSHIPS = new MultiRowInsert<AppMembershipsTable>(
+  ['connection_id', 'group_external_id', 'user_external_id'],
+  (db, rows) =>
+    db
+      .insertInto('app_memberships')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['connection_id', 'group_external_id', 'user_external_id']).doNothing()),
+);
 
 /** What dirsync knows the app holds (app_users, app_groups, app_memberships, invites). */
 export class AppStateRepository {
@@ -80,28 +154,7 @@ export class AppStateRepository {
     const groups = new Map<string, AppGroup>();
     const invites = new Map<string, InvitesTable>();
     const writeRun = async () => {
-      for (const rows of chunk([...users.values()], ROWS_PER_STATEMENT)) {
-        await this.db
-          .insertInto('app_users')
-          .values(rows)
-          .onConflict((oc) =>
-            // Every column but the key, from the row that was to be inserted.
-            oc.columns(['connection_id', 'external_id']).doUpdateSet((eb) => ({
-              app_id: eb.ref('excluded.app_id'),
-              user_name: eb.ref('excluded.user_name'),
-              email: eb.ref('excluded.email'),
-              given_name: eb.ref('excluded.given_name'),
-              family_name: eb.ref('excluded.family_name'),
-              display_name: eb.ref('excluded.display_name'),
-              active: eb.ref('excluded.active'),
-              origin: eb.ref('excluded.origin'),
-              revision: eb.ref('excluded.revision'),
-              extra: eb.ref('excluded.extra'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute();
-      }
+      for (const rows of chunk([...users.values()], ROWS_PER_STATEMENT)) await APP_USERS.execute(this.db, rows);
       for (const rows of chunk([...groups.values()], ROWS_PER_STATEMENT)) {
         await this.db
           .insertInto('app_groups')
@@ -116,13 +169,7 @@ export class AppStateRepository {
           )
           .execute();
       }
-      for (const rows of chunk([...invites.values()], ROWS_PER_STATEMENT)) {
-        await this.db
-          .insertInto('invites')
-          .values(rows)
-          .onConflict((oc) => oc.columns(['connection_id', 'user_external_id']).doNothing())
-          .execute();
-      }
+      for (const rows of chunk([...invites.values()], ROWS_PER_STATEMENT)) await NEW_INVITES.execute(this.db, rows);
       users.clear();
       groups.clear();
       invites.clear();
@@ -189,17 +236,14 @@ export class AppStateRepository {
         return;
       case 'members.added':
         for (const batch of chunk(effect.userExternalIds, BATCH)) {
-          await this.db
-            .insertInto('app_memberships')
-            .values(
-              batch.map((user) => ({
-                connection_id: connectionId,
-                group_external_id: effect.groupExternalId,
-                user_external_id: user,
-              })),
-            )
-            .onConflict((oc) => oc.columns(['connection_id', 'group_external_id', 'user_external_id']).doNothing())
-            .execute();
+          await APP_MEMBERSHIPS.execute(
+            this.db,
+            batch.map((user) => ({
+              connection_id: connectionId,
+              group_external_id: effect.groupExternalId,
+              user_external_id: user,
+            })),
+          );
         }
         return;
       case 'members.removed':

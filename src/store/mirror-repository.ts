@@ -6,8 +6,49 @@ import { USER_ATTRIBUTE_NAMES, type DirectoryUser, type IdpAttributes } from '..
 import { chunk } from './chunk.js';
 import type { Database, IdpGroupsTable, IdpMembershipsTable, IdpUsersTable } from './database.js';
 import { idpAttributesColumn, jsonColumn } from './json-column.js';
+import { MultiRowInsert } from './multi-row-insert.js';
 
 const BATCH = 400;
+
+const USERS = new MultiRowInsert<IdpUsersTable>(
+  [
+    'connection_id',
+    'id',
+    'user_name',
+    'email',
+    'given_name',
+    'family_name',
+    'display_name',
+    'active',
+    'status',
+    'attributes',
+    'updated_at',
+  ],
+  (db, rows) =>
+    db
+      .insertInto('idp_users')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['connection_id', 'id']).doUpdateSet((eb) => ({
+          user_name: eb.ref('excluded.user_name'),
+          email: eb.ref('excluded.email'),
+          given_name: eb.ref('excluded.given_name'),
+          family_name: eb.ref('excluded.family_name'),
+          display_name: eb.ref('excluded.display_name'),
+          active: eb.ref('excluded.active'),
+          status: eb.ref('excluded.status'),
+          attributes: eb.ref('excluded.attributes'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      ),
+);
+
+const MEMBERSHIPS = new MultiRowInsert<IdpMembershipsTable>(['connection_id', 'group_id', 'member_id'], (db, rows) =>
+  db
+    .insertInto('idp_memberships')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['connection_id', 'group_id', 'member_id']).doNothing()),
+);
 
 export interface DeltaWrite {
   readonly connectionId: string;
@@ -39,7 +80,7 @@ export class MirrorRepository {
     const isolatedUsers = new Set([...delta.isolatedUsers.keys(), ...(write.stillIsolated?.users ?? [])]);
     const isolatedGroups = new Set([...delta.isolatedGroups.keys(), ...(write.stillIsolated?.groups ?? [])]);
     const keptMemberships = await this.membershipsOfMembers(connectionId, [...isolatedUsers]);
-    await this.upsertUsers(connectionId, [...delta.users.values()], now);
+    await this.upsertUsers(connectionId, delta.users.values(), now);
     await this.upsertGroups(connectionId, [...delta.groups.values()], now);
     let deletedGroups: ReadonlySet<string>;
     if (write.full) {
@@ -79,25 +120,26 @@ export class MirrorRepository {
         }
       }
     }
-    const rows: IdpMembershipsTable[] = [];
+    // Written a batch at a time as they are listed: a full read of 100 000 users has some 600 000 of them.
+    let rows: IdpMembershipsTable[] = [];
+    const add = async (row: IdpMembershipsTable) => {
+      rows.push(row);
+      if (rows.length < BATCH) return;
+      await MEMBERSHIPS.execute(this.db, rows);
+      rows = [];
+    };
     for (const source of [delta.replacedMembers, delta.addedMembers]) {
       for (const [groupId, members] of source) {
         if (isolatedGroups.has(groupId)) continue;
         for (const memberId of members) {
           if (!isolatedUsers.has(memberId))
-            rows.push({ connection_id: connectionId, group_id: groupId, member_id: memberId });
+            await add({ connection_id: connectionId, group_id: groupId, member_id: memberId });
         }
       }
     }
     // The memberships of isolated users, as they were before this read (unless their group is gone).
-    for (const row of keptMemberships) if (!deletedGroups.has(row.group_id)) rows.push(row);
-    for (const batch of chunk(rows, BATCH)) {
-      await this.db
-        .insertInto('idp_memberships')
-        .values(batch)
-        .onConflict((oc) => oc.columns(['connection_id', 'group_id', 'member_id']).doNothing())
-        .execute();
-    }
+    for (const row of keptMemberships) if (!deletedGroups.has(row.group_id)) await add(row);
+    await MEMBERSHIPS.execute(this.db, rows);
   }
 
   async loadDirectory(connectionId: string): Promise<Directory> {
@@ -172,26 +214,15 @@ export class MirrorRepository {
     return { users: Number(users.n), activeUsers: Number(users.active ?? 0), groups: Number(groups.n) };
   }
 
-  private async upsertUsers(connectionId: string, users: readonly DirectoryUser[], now: string): Promise<void> {
-    for (const batch of chunk(users, BATCH)) {
-      await this.db
-        .insertInto('idp_users')
-        .values(batch.map((user) => userToRow(connectionId, user, now)))
-        .onConflict((oc) =>
-          oc.columns(['connection_id', 'id']).doUpdateSet((eb) => ({
-            user_name: eb.ref('excluded.user_name'),
-            email: eb.ref('excluded.email'),
-            given_name: eb.ref('excluded.given_name'),
-            family_name: eb.ref('excluded.family_name'),
-            display_name: eb.ref('excluded.display_name'),
-            active: eb.ref('excluded.active'),
-            status: eb.ref('excluded.status'),
-            attributes: eb.ref('excluded.attributes'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
+  private async upsertUsers(connectionId: string, users: Iterable<DirectoryUser>, now: string): Promise<void> {
+    let rows: IdpUsersTable[] = [];
+    for (const user of users) {
+      rows.push(userToRow(connectionId, user, now));
+      if (rows.length < BATCH) continue;
+      await USERS.execute(this.db, rows);
+      rows = [];
     }
+    await USERS.execute(this.db, rows);
   }
 
   private async upsertGroups(connectionId: string, groups: readonly DirectoryGroup[], now: string): Promise<void> {

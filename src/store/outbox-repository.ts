@@ -7,11 +7,54 @@ import type { OpHold } from '../core/planner/op-hold.js';
 import type { Op } from '../core/planner/op.js';
 import { opSubject } from '../core/planner/op.js';
 import { chunk } from './chunk.js';
+import { MultiRowInsert } from './multi-row-insert.js';
 import type { Database, OpStatus, OpsTable } from './database.js';
 import { parseStoredHold } from './stored-op-hold.js';
 
 /** Op ids per `IN (…)`: under every dialect's bind-parameter limit. */
 const ID_CHUNK = 400;
+
+/** Rows per INSERT of the outbox (14 values each: under every dialect's bind-parameter limit). */
+const ROWS_PER_INSERT = 200;
+
+/** A new op's row: every insert has the same columns (SQLite takes no DEFAULT in a multi-row VALUES). */
+type NewOpRow = Pick<
+  Insertable<OpsTable>,
+  | 'id'
+  | 'connection_id'
+  | 'run_id'
+  | 'key'
+  | 'kind'
+  | 'subject'
+  | 'position'
+  | 'payload'
+  | 'status'
+  | 'attempts'
+  | 'last_error'
+  | 'created_at'
+  | 'updated_at'
+  | 'hold'
+>;
+
+const NEW_OPS = new MultiRowInsert<NewOpRow>(
+  [
+    'id',
+    'connection_id',
+    'run_id',
+    'key',
+    'kind',
+    'subject',
+    'position',
+    'payload',
+    'status',
+    'attempts',
+    'last_error',
+    'created_at',
+    'updated_at',
+    'hold',
+  ],
+  (db, rows) => db.insertInto('ops').values(rows),
+);
 
 /** An op to attempt in this run. `attempts > 0` means an earlier run may have reached the app with it. */
 export interface OutboxEntry {
@@ -133,9 +176,11 @@ export class OutboxRepository {
 
     const entries: OutboxEntry[] = [];
     const notApplied: NotAppliedOp[] = [];
-    // New ops are plain inserts (the columns a new row needs); taken-over rows are upserted by id.
-    const inserts: Insertable<OpsTable>[] = [];
-    const takeovers: Insertable<OpsTable>[] = [];
+    // New ops are plain inserts (the columns a new row needs); taken-over rows are upserted by id. Both are written
+    // a batch at a time as the loop makes them: at 100 000 users the rows of every op at once, payloads included,
+    // were tens of megabytes more at the run's largest moment.
+    let inserts: NewOpRow[] = [];
+    let takeovers: Insertable<OpsTable>[] = [];
     for (const [position, op] of ops.entries()) {
       const row = latest.get(op.key);
       const stored: StoredOpState | undefined =
@@ -200,29 +245,40 @@ export class OutboxRepository {
           notApplied.push({ why: 'parked', op, failures: row?.failures ?? 0, lastError: row?.last_error ?? null });
           break;
       }
+      if (inserts.length === ROWS_PER_INSERT) {
+        await NEW_OPS.execute(this.db, inserts);
+        inserts = [];
+      }
+      if (takeovers.length === ROWS_PER_INSERT) {
+        await this.#takeOver(takeovers);
+        takeovers = [];
+      }
     }
-    // One statement per 200 rows. A taken-over row keeps its attempts, approval and creation time.
-    for (const batch of chunk(inserts, 200)) await this.db.insertInto('ops').values(batch).execute();
-    for (const batch of chunk(takeovers, 200)) {
-      await this.db
-        .insertInto('ops')
-        .values(batch)
-        .onConflict((oc) =>
-          oc.column('id').doUpdateSet((eb) => ({
-            run_id: eb.ref('excluded.run_id'),
-            position: eb.ref('excluded.position'),
-            payload: eb.ref('excluded.payload'),
-            status: eb.ref('excluded.status'),
-            last_error: eb.ref('excluded.last_error'),
-            hold: eb.ref('excluded.hold'),
-            failures: eb.ref('excluded.failures'),
-            next_attempt_at: eb.ref('excluded.next_attempt_at'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
-    }
+    await NEW_OPS.execute(this.db, inserts);
+    await this.#takeOver(takeovers);
     return { entries, notApplied };
+  }
+
+  /** Rewrites taken-over rows by id; a taken-over row keeps its attempts, approval and creation time. */
+  async #takeOver(rows: readonly Insertable<OpsTable>[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db
+      .insertInto('ops')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          run_id: eb.ref('excluded.run_id'),
+          position: eb.ref('excluded.position'),
+          payload: eb.ref('excluded.payload'),
+          status: eb.ref('excluded.status'),
+          last_error: eb.ref('excluded.last_error'),
+          hold: eb.ref('excluded.hold'),
+          failures: eb.ref('excluded.failures'),
+          next_attempt_at: eb.ref('excluded.next_attempt_at'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
   }
 
   async #payloads(rows: readonly { readonly id: string }[]): Promise<Map<string, string>> {
