@@ -2,34 +2,21 @@
 // batch's values. What it stores must be what Kysely's own statement stores, value for value, on both databases.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AppUsersTable } from '../../src/store/database.js';
+import type { IdpGroupsTable } from '../../src/store/database.js';
 import { MultiRowInsert } from '../../src/store/multi-row-insert.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/test-databases.js';
 
-const COLUMNS = [
-  'connection_id',
-  'external_id',
-  'app_id',
-  'user_name',
-  'email',
-  'given_name',
-  'family_name',
-  'display_name',
-  'active',
-  'origin',
-  'revision',
-  'extra',
-  'updated_at',
-] as const;
+// idp_groups: a table of text, integer and nullable columns that no MultiRowInsert of the code writes.
+const COLUMNS = ['connection_id', 'id', 'display_name', 'built_in', 'attributes', 'updated_at'] as const;
 
-const UPSERT = new MultiRowInsert<AppUsersTable>(COLUMNS, (db, rows) =>
+const UPSERT = new MultiRowInsert<IdpGroupsTable>(COLUMNS, (db, rows) =>
   db
-    .insertInto('app_users')
+    .insertInto('idp_groups')
     .values(rows)
     .onConflict((oc) =>
-      oc.columns(['connection_id', 'external_id']).doUpdateSet((eb) => ({
-        user_name: eb.ref('excluded.user_name'),
-        revision: eb.ref('excluded.revision'),
+      oc.columns(['connection_id', 'id']).doUpdateSet((eb) => ({
+        display_name: eb.ref('excluded.display_name'),
+        built_in: eb.ref('excluded.built_in'),
       })),
     ),
 );
@@ -43,17 +30,10 @@ const text = fc
 const row = (connectionId: string) =>
   fc.record({
     connection_id: fc.constant(connectionId),
-    external_id: text,
-    app_id: text,
-    user_name: text,
-    email: text,
-    given_name: text,
-    family_name: text,
+    id: text,
     display_name: text,
-    active: fc.constantFrom(0, 1),
-    origin: fc.constantFrom('created', 'adopted'),
-    revision: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-    extra: fc.option(text, { nil: null }),
+    built_in: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+    attributes: fc.option(text, { nil: null }),
     updated_at: text,
   });
 
@@ -68,12 +48,7 @@ describe.each(DIALECTS)('MultiRowInsert on %s', (dialect) => {
   });
 
   const stored = (connectionId: string) =>
-    database.db
-      .selectFrom('app_users')
-      .selectAll()
-      .where('connection_id', '=', connectionId)
-      .orderBy('external_id')
-      .execute();
+    database.db.selectFrom('idp_groups').selectAll().where('connection_id', '=', connectionId).orderBy('id').execute();
 
   it('stores every batch as the statement Kysely builds for it would, conflicts included', async () => {
     await fc.assert(
@@ -82,7 +57,7 @@ describe.each(DIALECTS)('MultiRowInsert on %s', (dialect) => {
           const id = `c${String(seed)}-${String(++n)}`;
           return fc.tuple(
             fc.constant(id),
-            fc.array(fc.uniqueArray(row(id), { selector: (r) => r.external_id, maxLength: 6 }), { maxLength: 3 }),
+            fc.array(fc.uniqueArray(row(id), { selector: (r) => r.id, maxLength: 6 }), { maxLength: 3 }),
           );
         }),
         async ([connectionId, batches]) => {
@@ -92,12 +67,12 @@ describe.each(DIALECTS)('MultiRowInsert on %s', (dialect) => {
             const built = batch.map((r) => ({ ...r, connection_id: theirs }));
             if (built.length === 0) continue;
             await database.db
-              .insertInto('app_users')
+              .insertInto('idp_groups')
               .values(built)
               .onConflict((oc) =>
-                oc.columns(['connection_id', 'external_id']).doUpdateSet((eb) => ({
-                  user_name: eb.ref('excluded.user_name'),
-                  revision: eb.ref('excluded.revision'),
+                oc.columns(['connection_id', 'id']).doUpdateSet((eb) => ({
+                  display_name: eb.ref('excluded.display_name'),
+                  built_in: eb.ref('excluded.built_in'),
                 })),
               )
               .execute();
@@ -114,22 +89,10 @@ describe.each(DIALECTS)('MultiRowInsert on %s', (dialect) => {
   it('compiles a row count once and runs it as one statement per batch', async () => {
     const connectionId = `once-${String(++n)}`;
     const rows = (from: number) =>
-      Array.from({ length: 3 }, (_, i) => ({
-        connection_id: connectionId,
-        external_id: `u${String(from + i)}`,
-        app_id: `a${String(from + i)}`,
-        user_name: `u${String(from + i)}@x.test`,
-        email: `u${String(from + i)}@x.test`,
-        given_name: 'G',
-        family_name: 'F',
-        display_name: 'G F',
-        active: 1,
-        origin: 'created',
-        revision: 1,
-        extra: null,
-        updated_at: 'now',
-      }));
-    const insert = new MultiRowInsert<AppUsersTable>(COLUMNS, (db, batch) => db.insertInto('app_users').values(batch));
+      Array.from({ length: 3 }, (_, i) => ({ ...sample(connectionId), id: `g${String(from + i)}` }));
+    const insert = new MultiRowInsert<IdpGroupsTable>(COLUMNS, (db, batch) =>
+      db.insertInto('idp_groups').values(batch),
+    );
     const compile = vi.spyOn(database.db, 'insertInto');
     const executed = vi.spyOn(database.db.getExecutor(), 'executeQuery');
     try {
@@ -142,35 +105,29 @@ describe.each(DIALECTS)('MultiRowInsert on %s', (dialect) => {
       compile.mockRestore();
       executed.mockRestore();
     }
-    expect((await stored(connectionId)).map((r) => r.external_id)).toEqual(['u0', 'u1', 'u2', 'u3', 'u4', 'u5']);
+    expect((await stored(connectionId)).map((r) => r.id)).toEqual(['g0', 'g1', 'g2', 'g3', 'g4', 'g5']);
   });
 
   it('refuses a statement that would bind the values out of row order', async () => {
-    const shuffled = new MultiRowInsert<AppUsersTable>(COLUMNS, (db, batch) =>
-      db.insertInto('app_users').values([...batch].reverse()),
+    const shuffled = new MultiRowInsert<IdpGroupsTable>(COLUMNS, (db, batch) =>
+      db.insertInto('idp_groups').values([...batch].reverse()),
     );
+    const connectionId = `refused-${String(++n)}`;
     await expect(
       shuffled.execute(database.db, [
-        { ...sample(), external_id: 'x1' },
-        { ...sample(), external_id: 'x2' },
+        { ...sample(connectionId), id: 'x1' },
+        { ...sample(connectionId), id: 'x2' },
       ]),
     ).rejects.toThrow(/does not bind its values row by row/);
   });
 
-  function sample(): AppUsersTable {
+  function sample(connectionId: string): IdpGroupsTable {
     return {
-      connection_id: `refused-${String(++n)}`,
-      external_id: 'x',
-      app_id: 'a',
-      user_name: 'u',
-      email: 'e',
-      given_name: 'g',
-      family_name: 'f',
-      display_name: 'd',
-      active: 1,
-      origin: 'created',
-      revision: 1,
-      extra: null,
+      connection_id: connectionId,
+      id: 'g',
+      display_name: 'G',
+      built_in: 0,
+      attributes: null,
       updated_at: 'now',
     };
   }
