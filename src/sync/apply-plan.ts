@@ -302,6 +302,9 @@ async function runBounded(
       const run = (before ?? Promise.resolve()).then(() => work(entry));
       bySubject.set(subject, run);
       const error = await run;
+      // The last op on its subject so far: nothing is chained to it, so the subject goes (a phase of 100 000 creates
+      // held a settled promise per person until its end).
+      if (bySubject.get(subject) === run) bySubject.delete(subject);
       if (error !== null && stoppedBy === null) stoppedBy = error;
     }
   };

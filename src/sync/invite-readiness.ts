@@ -1,71 +1,84 @@
 import type { OutboxEntry } from '../store/outbox-repository.js';
 
-interface Person {
-  /** The person's user ops of this run not finished yet. */
-  left: number;
-  /** Their outbox ids. */
-  readonly ops: string[];
-  readonly ready: Promise<boolean>;
-  readonly settle: (ready: boolean) => void;
-}
-
 /**
  * When each person's invite may go out: once every op of the run on that person's app account (create, update,
  * reactivation) has finished, whatever its outcome (a create that failed leaves no invite due, which the invite op
  * then finds). Invites no longer wait for every other op of the plan: they go out over the mail server while the
  * app's group writes go on, and a new hire's account is what the invite leads to.
+ *
+ * Kept lean, as it lives through the whole apply: counts and ids by person, and a promise only for the few invites
+ * waiting at a time (at 100 000 people a promise and a record each were some 20 MB).
  */
 export class InviteReadiness {
-  readonly #people = new Map<string, Person>();
+  /** Each person's user ops of this run not finished yet; absent once all have (or when there were none). */
+  readonly #left = new Map<string, number>();
+  /** Each person's user ops by outbox id: one id, or the list when there are several (a create and an update). */
+  readonly #ops = new Map<string, string | string[]>();
+  /** The invites waiting for their person, resolved when the person's last op finishes or the run ends. */
+  readonly #waiting = new Map<string, ((ready: boolean) => void)[]>();
+  #over = false;
 
   constructor(entries: readonly OutboxEntry[]) {
     for (const entry of entries) {
-      const { op } = entry;
-      if (!isUserOp(op.kind) || !('externalId' in op)) continue;
-      let person = this.#people.get(op.externalId);
-      if (person === undefined) {
-        person = pending();
-        this.#people.set(op.externalId, person);
-      }
-      person.left++;
-      person.ops.push(entry.id);
+      const person = personOf(entry);
+      if (person === undefined) continue;
+      this.#left.set(person, (this.#left.get(person) ?? 0) + 1);
+      const ops = this.#ops.get(person);
+      if (ops === undefined) this.#ops.set(person, entry.id);
+      else if (typeof ops === 'string') this.#ops.set(person, [ops, entry.id]);
+      else ops.push(entry.id);
     }
   }
 
   /** The outbox ids of the person's user ops in this run: the rows their invite needs stored first. */
   opsOf(userExternalId: string): readonly string[] {
-    return this.#people.get(userExternalId)?.ops ?? [];
+    const ops = this.#ops.get(userExternalId);
+    return ops === undefined ? [] : typeof ops === 'string' ? [ops] : ops;
   }
 
   /** Resolves true once the person's user ops have all finished; false if some will not run in this run. */
   ready(userExternalId: string): Promise<boolean> {
-    return this.#people.get(userExternalId)?.ready ?? Promise.resolve(true);
+    if (!this.#left.has(userExternalId)) return Promise.resolve(true);
+    if (this.#over) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiting = this.#waiting.get(userExternalId);
+      if (waiting === undefined) this.#waiting.set(userExternalId, [resolve]);
+      else waiting.push(resolve);
+    });
   }
 
   /** Call when an op finished (applied, failed, skipped, held…). */
   finished(entry: OutboxEntry): void {
-    const { op } = entry;
-    if (!isUserOp(op.kind) || !('externalId' in op)) return;
-    const person = this.#people.get(op.externalId);
-    if (person === undefined || person.left === 0) return;
-    person.left--;
-    if (person.left === 0) person.settle(true);
+    const person = personOf(entry);
+    if (person === undefined || this.#over) return;
+    const left = this.#left.get(person);
+    if (left === undefined) return;
+    if (left > 1) {
+      this.#left.set(person, left - 1);
+      return;
+    }
+    this.#left.delete(person);
+    this.#settle(person, true);
   }
 
   /** Call when no more user ops will start (all ran, or the run stopped): the people still waiting are not ready. */
   over(): void {
-    for (const person of this.#people.values()) if (person.left > 0) person.settle(false);
+    this.#over = true;
+    for (const person of [...this.#waiting.keys()]) this.#settle(person, false);
+  }
+
+  #settle(person: string, ready: boolean): void {
+    const waiting = this.#waiting.get(person);
+    if (waiting === undefined) return;
+    this.#waiting.delete(person);
+    for (const resolve of waiting) resolve(ready);
   }
 }
 
-function isUserOp(kind: OutboxEntry['op']['kind']): boolean {
-  return kind === 'user.create' || kind === 'user.update' || kind === 'user.reactivate';
-}
-
-function pending(): Person {
-  let settle: (ready: boolean) => void = () => undefined;
-  const ready = new Promise<boolean>((resolve) => {
-    settle = resolve;
-  });
-  return { left: 0, ops: [], ready, settle };
+/** The person a user op is about; undefined for other ops. */
+function personOf(entry: OutboxEntry): string | undefined {
+  const { op } = entry;
+  return op.kind === 'user.create' || op.kind === 'user.update' || op.kind === 'user.reactivate'
+    ? op.externalId
+    : undefined;
 }

@@ -44,6 +44,31 @@ describe('InviteReadiness', () => {
     expect(await settledNow(readiness.ready('ada'))).toBe('waiting');
   });
 
+  it("names the person's user ops, one or several, and no one else's", () => {
+    const bob = entry({ kind: 'user.reactivate', key: 'user.reactivate:bob', externalId: 'bob', changes: {} });
+    const readiness = new InviteReadiness([create, bob, update]);
+    expect(readiness.opsOf('ada')).toEqual(['user.create:ada', 'user.update:ada']);
+    expect(readiness.opsOf('bob')).toEqual(['user.reactivate:bob']);
+    expect(readiness.opsOf('cy')).toEqual([]);
+  });
+
+  it('settles every invite waiting for the person, and those still waiting when the run ends as not ready', async () => {
+    const bob = entry({ kind: 'user.reactivate', key: 'user.reactivate:bob', externalId: 'bob', changes: {} });
+    const readiness = new InviteReadiness([create, bob]);
+    const first = readiness.ready('ada');
+    const second = readiness.ready('ada');
+    const bobs = readiness.ready('bob');
+    readiness.finished(create);
+    expect(await Promise.all([first, second])).toEqual([true, true]);
+    expect(await settledNow(bobs)).toBe('waiting');
+    readiness.over();
+    expect(await bobs).toBe(false);
+    // An op that still reports after the end does not make its person ready.
+    readiness.finished(bob);
+    expect(await readiness.ready('bob')).toBe(false);
+    expect(await readiness.ready('ada')).toBe(true);
+  });
+
   it('is not ready when the run ends before the ops ran (a stop)', async () => {
     const readiness = new InviteReadiness([create, update]);
     readiness.finished(create);
