@@ -2,8 +2,16 @@ import type { Kysely } from 'kysely';
 import type { AppGroup, AppState, AppUser, DueInvite, InviteKind } from '../core/model/app-state.js';
 import type { StateEffect } from '../core/planner/apply-op.js';
 import { chunk } from './chunk.js';
+import { CompiledStatement } from './compiled-statement.js';
 import { MultiRowInsert } from './multi-row-insert.js';
-import type { AppMembershipsTable, AppUsersTable, Database, InvitesTable } from './database.js';
+import type {
+  AppGroupsTable,
+  AppMembershipsTable,
+  AppUsersTable,
+  Database,
+  InviteSendsTable,
+  InvitesTable,
+} from './database.js';
 import { extraAttributesColumn, jsonColumn } from './json-column.js';
 
 const BATCH = 400;
@@ -72,6 +80,74 @@ const NEW_INVITES = new MultiRowInsert<InvitesTable>(
       .insertInto('invites')
       .values(rows)
       .onConflict((oc) => oc.columns(['connection_id', 'user_external_id']).doNothing()),
+);
+
+interface SentValues {
+  readonly connectionId: string;
+  readonly userExternalId: string;
+  readonly sendNumber: number;
+  readonly now: string;
+}
+
+/** An invite the mail server accepted: its row says sent (a reminder also counts itself). */
+function inviteSent(reminder: boolean): CompiledStatement<SentValues, { message_id: string | null; attempts: number }> {
+  return new CompiledStatement((db, slot) =>
+    db
+      .updateTable('invites')
+      .set((eb) => ({
+        status: 'sent',
+        sent_at: slot.value('now'),
+        last_sent_at: slot.value('now'),
+        sends: slot.value('sendNumber'),
+        send_number: slot.value('sendNumber'),
+        reminders: reminder ? eb('reminders', '+', 1) : eb.ref('reminders'),
+        note: null,
+      }))
+      .where('connection_id', '=', slot.value('connectionId'))
+      .where('user_external_id', '=', slot.value('userExternalId'))
+      .returning(['message_id', 'attempts']),
+  );
+}
+
+const INVITE_SENT = inviteSent(false);
+const REMINDER_SENT = inviteSent(true);
+
+const INVITE_SENDS = new MultiRowInsert<InviteSendsTable>(
+  ['connection_id', 'user_external_id', 'send_number', 'kind', 'email', 'message_id', 'note', 'attempts', 'sent_at'],
+  (db, rows) =>
+    db
+      .insertInto('invite_sends')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['connection_id', 'user_external_id', 'send_number']).doNothing()),
+);
+
+/** An invite about to be sent, with the Message-ID it goes out with. */
+const INVITE_ATTEMPT = new CompiledStatement<{
+  readonly connectionId: string;
+  readonly userExternalId: string;
+  readonly messageId: string;
+}>((db, slot) =>
+  db
+    .updateTable('invites')
+    .set((eb) => ({ message_id: slot.value('messageId'), attempts: eb('attempts', '+', 1) }))
+    .where('connection_id', '=', slot.value('connectionId'))
+    .where('user_external_id', '=', slot.value('userExternalId')),
+);
+
+const APP_GROUPS = new MultiRowInsert<AppGroupsTable>(
+  ['connection_id', 'external_id', 'app_id', 'display_name', 'revision', 'updated_at'],
+  (db, rows) =>
+    db
+      .insertInto('app_groups')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['connection_id', 'external_id']).doUpdateSet((eb) => ({
+          app_id: eb.ref('excluded.app_id'),
+          display_name: eb.ref('excluded.display_name'),
+          revision: eb.ref('excluded.revision'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      ),
 );
 
 const APP_MEMBERSHIPS = new MultiRowInsert<AppMembershipsTable>(
@@ -156,18 +232,10 @@ export class AppStateRepository {
     const writeRun = async () => {
       for (const rows of chunk([...users.values()], ROWS_PER_STATEMENT)) await APP_USERS.execute(this.db, rows);
       for (const rows of chunk([...groups.values()], ROWS_PER_STATEMENT)) {
-        await this.db
-          .insertInto('app_groups')
-          .values(rows.map((group) => ({ connection_id: connectionId, ...groupColumns(group, now) })))
-          .onConflict((oc) =>
-            oc.columns(['connection_id', 'external_id']).doUpdateSet((eb) => ({
-              app_id: eb.ref('excluded.app_id'),
-              display_name: eb.ref('excluded.display_name'),
-              revision: eb.ref('excluded.revision'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute();
+        await APP_GROUPS.execute(
+          this.db,
+          rows.map((group) => ({ connection_id: connectionId, ...groupColumns(group, now) })),
+        );
       }
       for (const rows of chunk([...invites.values()], ROWS_PER_STATEMENT)) await NEW_INVITES.execute(this.db, rows);
       users.clear();
@@ -266,24 +334,11 @@ export class AppStateRepository {
         return;
       case 'invite.sent': {
         const { invite } = effect;
-        const row = await this.db
-          .updateTable('invites')
-          .set((eb) => ({
-            status: 'sent',
-            sent_at: now,
-            last_sent_at: now,
-            sends: invite.sendNumber,
-            send_number: invite.sendNumber,
-            reminders: invite.kind === 'reminder' ? eb('reminders', '+', 1) : eb.ref('reminders'),
-            note: null,
-          }))
-          .where('connection_id', '=', connectionId)
-          .where('user_external_id', '=', invite.userExternalId)
-          .returning(['message_id', 'attempts'])
-          .executeTakeFirst();
-        await this.db
-          .insertInto('invite_sends')
-          .values({
+        const sent = invite.kind === 'reminder' ? REMINDER_SENT : INVITE_SENT;
+        const values = { connectionId, userExternalId: invite.userExternalId, sendNumber: invite.sendNumber, now };
+        const [row] = (await sent.execute(this.db, values)).rows;
+        await INVITE_SENDS.execute(this.db, [
+          {
             connection_id: connectionId,
             user_external_id: invite.userExternalId,
             send_number: invite.sendNumber,
@@ -293,9 +348,8 @@ export class AppStateRepository {
             note: invite.note ?? null,
             attempts: row?.attempts ?? 1,
             sent_at: now,
-          })
-          .onConflict((oc) => oc.columns(['connection_id', 'user_external_id', 'send_number']).doNothing())
-          .execute();
+          },
+        ]);
         return;
       }
     }
@@ -303,12 +357,7 @@ export class AppStateRepository {
 
   /** Records that an invite is about to be sent, with the Message-ID it goes out with. */
   async markInviteAttempt(connectionId: string, userExternalId: string, messageId: string): Promise<void> {
-    await this.db
-      .updateTable('invites')
-      .set((eb) => ({ message_id: messageId, attempts: eb('attempts', '+', 1) }))
-      .where('connection_id', '=', connectionId)
-      .where('user_external_id', '=', userExternalId)
-      .execute();
+    await INVITE_ATTEMPT.execute(this.db, { connectionId, userExternalId, messageId });
   }
 }
 

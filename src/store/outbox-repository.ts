@@ -7,6 +7,7 @@ import type { OpHold } from '../core/planner/op-hold.js';
 import type { Op } from '../core/planner/op.js';
 import { opSubject } from '../core/planner/op.js';
 import { chunk } from './chunk.js';
+import { CompiledStatement } from './compiled-statement.js';
 import { MultiRowInsert } from './multi-row-insert.js';
 import type { Database, OpStatus, OpsTable } from './database.js';
 import { parseStoredHold } from './stored-op-hold.js';
@@ -35,6 +36,26 @@ type NewOpRow = Pick<
   | 'updated_at'
   | 'hold'
 >;
+
+/** An op about to be sent (and those marked with it): compiled once per number of ids. */
+const MARK_ATTEMPTS = new CompiledStatement<{ readonly ids: readonly string[]; readonly now: string }>(
+  (db, slot) =>
+    db
+      .updateTable('ops')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: slot.value('now') }))
+      .where('id', 'in', slot.list('ids')),
+  ({ ids }) => ({ ids: ids.length }),
+);
+
+/** Ops applied (a group commit), compiled once per number of ids. */
+const FINISH_APPLIED = new CompiledStatement<{ readonly ids: readonly string[]; readonly now: string }>(
+  (db, slot) =>
+    db
+      .updateTable('ops')
+      .set({ status: 'applied', last_error: null, next_attempt_at: null, updated_at: slot.value('now') })
+      .where('id', 'in', slot.list('ids')),
+  ({ ids }) => ({ ids: ids.length }),
+);
 
 const NEW_OPS = new MultiRowInsert<NewOpRow>(
   [
@@ -296,13 +317,7 @@ export class OutboxRepository {
   /** Committed before the write reaches the app, so a crash afterwards is known to the next run. */
   /** Marks ops attempted: each is about to be sent (see `AttemptMarker`). */
   async markAttempts(ids: readonly string[], now: string): Promise<void> {
-    for (const part of chunk(ids, ID_CHUNK)) {
-      await this.db
-        .updateTable('ops')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: now }))
-        .where('id', 'in', part)
-        .execute();
-    }
+    for (const part of chunk(ids, ID_CHUNK)) await MARK_ATTEMPTS.execute(this.db, { ids: part, now });
   }
 
   /** Takes back marks of ops that were not sent after all. */
@@ -333,13 +348,7 @@ export class OutboxRepository {
 
   /** Many ops applied at once (a group commit; see `AppliedJournal`). */
   async finishApplied(ids: readonly string[], now: string): Promise<void> {
-    for (const batch of chunk(ids, 500)) {
-      await this.db
-        .updateTable('ops')
-        .set({ status: 'applied', last_error: null, next_attempt_at: null, updated_at: now })
-        .where('id', 'in', batch)
-        .execute();
-    }
+    for (const batch of chunk(ids, 500)) await FINISH_APPLIED.execute(this.db, { ids: batch, now });
   }
 
   /** The op failed once more (`afterFailure` decided what becomes of it); `error` is the app's answer. */
