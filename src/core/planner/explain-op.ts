@@ -173,14 +173,25 @@ export function subjectOfOp(op: Op, namer: SubjectNamer): ExplainedSubject {
  * name per subject instead of a title per op, and no state.
  */
 export function keptSubjectNames(ops: readonly Op[], context: ExplainContext): SubjectNamer {
-  const namer = namerOf(context);
   const users = new Map<string, ExplainedSubject>();
   const groups = new Map<string, ExplainedSubject>();
+  const namer = namerOf(context);
   const keeping: SubjectNamer = {
     user: (id) => keep(users, id, namer.user),
     group: (id) => keep(groups, id, namer.group),
   };
   for (const op of ops) subjectOfOp(op, keeping);
+  return namerFrom(users, groups);
+}
+
+/**
+ * Names from kept subjects only. A function of its own: closures made in `keptSubjectNames` would share its scope,
+ * and with it the context, holding the directory and the desired state for as long as the names live.
+ */
+function namerFrom(
+  users: ReadonlyMap<string, ExplainedSubject>,
+  groups: ReadonlyMap<string, ExplainedSubject>,
+): SubjectNamer {
   return {
     user: (id) => users.get(id) ?? { id, type: 'user' },
     group: (id) => groups.get(id) ?? { id, type: 'group' },

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { desiredStateOf } from '../../../../src/core/desired-state.js';
 import { graphUserToDirectoryUser } from '../../../../src/core/mapping/graph-user-mapping.js';
@@ -28,6 +30,10 @@ import {
   dueInvite,
   plan,
 } from '../builders.js';
+
+// A full collection on demand, for the test that the kept names hold no state (V8's `gc`, exposed for this process).
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 // People named the way operators see them, so the expected lines read like the real output.
 function ana(overrides: Partial<DirectoryUser> = {}): DirectoryUser {
@@ -322,6 +328,33 @@ describe('explainOp: one line per op that names the person or group and says why
       (context.app.dueInvites as Map<string, unknown>).clear();
       expect(ops.map((op) => opTitle(op, subjectOfOp(op, names)))).toEqual(titles);
     }
+  });
+
+  it('keeps none of the states alive through the names it keeps (a run lets the basis go before it applies)', async () => {
+    // Everything but the ops, the titles, the names and weak references goes when this returns.
+    const keep = () => {
+      const context = contextOf(
+        directoryOf({
+          users: [ana()],
+          groups: [directoryGroup('00g-sales', { displayName: 'Sales' })],
+          members: { '00g-sales': ['00u-ana'] },
+        }),
+        appStateOf(),
+      );
+      const ops = plan(context.desired, context.app).ops;
+      return {
+        ops,
+        titles: ops.map((op) => explainOp(op, context).title),
+        names: keptSubjectNames(ops, { ...context }),
+        states: [context.directory, context.desired, context.app].map((state) => new WeakRef(state)),
+      };
+    };
+    const { ops, titles, names, states } = keep();
+    // WeakRefs are cleared after the job that made or read them.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    collectGarbage();
+    expect(states.map((state) => state.deref())).toEqual([undefined, undefined, undefined]);
+    expect(ops.map((op) => opTitle(op, subjectOfOp(op, names)))).toEqual(titles);
   });
 
   it('names the members of a membership op by login, in the op order, and keeps the op key', () => {
