@@ -59,7 +59,8 @@ export function graphUserChange(
     surname: entry.surname,
     displayName: entry.displayName,
   });
-  return { type: 'user', user: { ...user, attributes: selectedAttributes(entry, select) } };
+  // Not a leading spread: it would give each user a hidden class of its own (see `oktaUserToModel`).
+  return { type: 'user', user: Object.assign(user, { attributes: selectedAttributes(entry, select) }) };
 }
 
 /** True when the entry carries any property of the group itself (not only `id` and `members@delta`). */

@@ -12,7 +12,9 @@ export const OKTA_GROUP_DELETED_EVENT = 'group.lifecycle.delete';
 
 /** The user, with every attribute of its profile (custom ones included) by its profile name, for the policy. */
 export function oktaUserToModel(user: OktaUser): DirectoryUser {
-  return { ...oktaUserToDirectoryUser(user), attributes: idpAttributesOf(user.profile) };
+  // Not a leading spread: V8 gives each object cloned that way a hidden class of its own (see `withKey` in
+  // src/core/planner/key-ops.ts), and a read holds every user it made until the mirror has them.
+  return Object.assign(oktaUserToDirectoryUser(user), { attributes: idpAttributesOf(user.profile) });
 }
 
 export function oktaGroupToModel(group: OktaGroup): DirectoryGroup {
