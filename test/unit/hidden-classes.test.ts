@@ -8,7 +8,8 @@ import { desiredStateOf } from '../../src/core/desired-state.js';
 import { EMPTY_APP_STATE } from '../../src/core/model/app-state.js';
 import type { Op } from '../../src/core/planner/op.js';
 import { DEFAULT_POLICY } from '../../src/core/policy/policy.js';
-import { directoryOf, directoryUser, plan } from './core/builders.js';
+import { appStateOf, appUser, directoryOf, directoryUser, plan } from './core/builders.js';
+import { applyOp, cloneAppState } from '../../src/core/planner/apply-op.js';
 import { graphUserChange } from '../../connectors/graph/graph-to-model.js';
 import { oktaUserToModel } from '../../connectors/okta/okta-to-model.js';
 
@@ -60,5 +61,17 @@ describe('the users a read makes', () => {
       return change.type === 'user' ? change.user : {};
     });
     expect(shared(users)).toBe(0);
+  });
+});
+
+describe('the app users an apply updates', () => {
+  it('share one hidden class', () => {
+    const ids = Array.from({ length: 2_000 }, (_, i) => `00u${String(i).padStart(5, '0')}`);
+    const state = cloneAppState(appStateOf({ users: ids.map((id) => appUser(id)) }));
+    for (const id of ids) {
+      applyOp(state, { kind: 'user.update', key: `user.update:${id}`, externalId: id, changes: { givenName: 'New' } });
+    }
+    const users = ids.map((id) => state.users.get(id) ?? {});
+    expect(users.filter((user) => !haveSameMap(users[0] ?? {}, user)).length).toBe(0);
   });
 });

@@ -94,13 +94,13 @@ export function applyOp(state: MutableAppState, op: Op, created?: CreateOutcome)
       const { extra: extraChanges, ...changes } = op.kind === 'user.deactivate' ? {} : op.changes;
       const extra = withExtraChanges(have.extra, extraChanges);
       const { extra: _previous, ...rest } = have;
-      const user: AppUser = {
-        ...rest,
-        ...changes,
+      // Assigned onto a new object, not spread at its head: V8 gives each object made by a leading spread a hidden
+      // class of its own (see `withKey` in key-ops.ts), and a policy change may update every user of the app.
+      const user: AppUser = Object.assign({}, rest, changes, {
         active: op.kind === 'user.update' ? have.active : op.kind === 'user.reactivate',
         revision: have.revision + 1,
         ...(Object.keys(extra).length === 0 ? {} : { extra }),
-      };
+      });
       state.users.set(user.externalId, user);
       return [{ type: 'user.put', user }];
     }
