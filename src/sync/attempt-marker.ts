@@ -20,12 +20,12 @@ export const ATTEMPT_MARK_WINDOW = 32;
 export class AttemptMarker {
   readonly #entries: readonly OutboxEntry[];
   readonly #indexOf = new Map<string, number>();
-  /** Each marked op's pending or done mark (the promise of the statement that marks its window). */
+  /** The marks of ops marked ahead that have not asked for theirs yet (the statement that marks their window). */
   readonly #marks = new Map<string, Promise<void>>();
-  /** Marks the database holds. */
-  readonly #committed = new Set<string>();
-  /** Ops that asked for their mark, that is, were sent or are being sent. */
-  readonly #sent = new Set<string>();
+  /** Of those, the ones the database holds: what `release` takes back. */
+  readonly #unsent = new Set<string>();
+  /** Every op before this index was marked by a window or asked for its mark; windows start at it or later. */
+  #markedUpTo = 0;
 
   constructor(
     entries: readonly OutboxEntry[],
@@ -39,32 +39,42 @@ export class AttemptMarker {
 
   /** Resolves once `entry` is marked attempted in the database; call it right before sending the op. */
   async mark(entry: OutboxEntry): Promise<void> {
-    this.#sent.add(entry.id);
-    const pending = this.#marks.get(entry.id) ?? this.#markFrom(entry);
-    await pending;
+    const ahead = this.#marks.get(entry.id);
+    if (ahead === undefined) {
+      await this.#markFrom(entry);
+      return;
+    }
+    // Asked for: from here on its mark is a send's, and the collections stay as small as the windows in flight.
+    this.#marks.delete(entry.id);
+    this.#unsent.delete(entry.id);
+    await ahead;
   }
 
   /** Unmarks the ops marked ahead that were never sent. Call it once the phase is over, stopped or not. */
   async release(): Promise<void> {
-    const unsent = [...this.#committed].filter((id) => !this.#sent.has(id));
+    const unsent = [...this.#unsent];
     if (unsent.length === 0) return;
-    for (const id of unsent) this.#committed.delete(id);
+    this.#unsent.clear();
+    for (const id of unsent) this.#marks.delete(id);
     await this.store.unmarkAttempts(unsent, this.now());
   }
 
   #markFrom(entry: OutboxEntry): Promise<void> {
-    const ids = [entry.id];
-    const start = this.#indexOf.get(entry.id);
-    if (start !== undefined) {
-      for (let index = start + 1; index < this.#entries.length && ids.length < this.window; index++) {
+    const ahead: string[] = [];
+    const at = this.#indexOf.get(entry.id);
+    if (at !== undefined) {
+      // Ops after this one not marked yet: an op before `#markedUpTo` was in a window or asked for its own mark.
+      let index = Math.max(at + 1, this.#markedUpTo);
+      for (; index < this.#entries.length && ahead.length + 1 < this.window; index++) {
         const next = this.#entries[index];
-        if (next !== undefined && !this.#marks.has(next.id)) ids.push(next.id);
+        if (next !== undefined) ahead.push(next.id);
       }
+      this.#markedUpTo = Math.max(this.#markedUpTo, index, at + 1);
     }
-    const marking = this.store.markAttempts(ids, this.now()).then(() => {
-      for (const id of ids) this.#committed.add(id);
+    const marking = this.store.markAttempts([entry.id, ...ahead], this.now()).then(() => {
+      for (const id of ahead) if (this.#marks.get(id) === marking) this.#unsent.add(id);
     });
-    for (const id of ids) this.#marks.set(id, marking);
+    for (const id of ahead) this.#marks.set(id, marking);
     return marking;
   }
 }

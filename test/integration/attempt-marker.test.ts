@@ -62,6 +62,25 @@ describe.each(DIALECTS)('AttemptMarker (%s)', (dialect) => {
     expect(store.marks).toBe(2);
   });
 
+  it('marks each op once whatever order the sends ask in, and keeps nothing to release once all were sent', async () => {
+    const entries = await enqueue('any-order');
+    const unmarked: string[][] = [];
+    const store: AttemptStore = {
+      markAttempts: (ids, at) => outbox.markAttempts(ids, at),
+      unmarkAttempts: (ids, at) => {
+        unmarked.push([...ids]);
+        return outbox.unmarkAttempts(ids, at);
+      },
+    };
+    const marker = new AttemptMarker(entries, store, now, 4);
+    // A later op asks first (its earlier ones were slower to get there), then the rest, some at once.
+    for (const index of [5, 2, 0, 9]) await marker.mark(entries[index] as OutboxEntry);
+    await Promise.all([1, 3, 4, 6, 7, 8].map((index) => marker.mark(entries[index] as OutboxEntry)));
+    expect(await attempts(entries)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    await marker.release();
+    expect(unmarked).toEqual([]);
+  });
+
   it('release takes back the marks of ops that were not sent (a stop, a skip), and only those', async () => {
     const entries = await enqueue('release');
     const marker = new AttemptMarker(entries, outbox, now, 4);
