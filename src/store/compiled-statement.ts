@@ -1,5 +1,6 @@
-import { CompiledQuery, type Compilable, type DialectAdapter, type Kysely, type QueryResult } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
 import type { Database } from './database.js';
+import { PerDialectCache } from './per-dialect-cache.js';
 
 /** Where a statement's value goes: a named value, or the `index`th of a named list. */
 interface Slot {
@@ -25,7 +26,7 @@ export class CompiledStatement<Values extends object, Row = never> {
   readonly #build: (db: Kysely<Database>, slots: Slots<Values>) => Compilable<Row>;
   /** The lengths of the lists a call binds (an `IN (…)`): one compilation per combination. */
   readonly #listLengths: (values: Values) => ListLengths<Values>;
-  readonly #compiled = new WeakMap<DialectAdapter, Map<string, Compiled>>();
+  readonly #compiled = new PerDialectCache<string, Compiled>();
 
   constructor(
     build: (db: Kysely<Database>, slots: Slots<Values>) => Compilable<Row>,
@@ -49,12 +50,12 @@ export class CompiledStatement<Values extends object, Row = never> {
   }
 
   #compiledFor(db: Kysely<Database>, lengths: ListLengths<Values>): Compiled {
-    const adapter = db.getExecutor().adapter;
-    let byShape = this.#compiled.get(adapter);
-    if (byShape === undefined) this.#compiled.set(adapter, (byShape = new Map<string, Compiled>()));
-    const shape = JSON.stringify(lengths);
-    const known = byShape.get(shape);
-    if (known !== undefined) return known;
+    // The lengths in the order the statement's function lists them: the same order on every call.
+    const shape = Object.values(lengths).join(',');
+    return this.#compiled.get(db, shape, () => this.#compile(db, lengths));
+  }
+
+  #compile(db: Kysely<Database>, lengths: ListLengths<Values>): Compiled {
     const slots: Slots<Values> = {
       value: (name) => new SlotMark({ name, index: null }) as never,
       list: (name) => {
@@ -64,9 +65,7 @@ export class CompiledStatement<Values extends object, Row = never> {
       },
     };
     const query = this.#build(db, slots).compile();
-    const compiled = { sql: query.sql, parameters: query.parameters };
-    byShape.set(shape, compiled);
-    return compiled;
+    return { sql: query.sql, parameters: query.parameters };
   }
 }
 

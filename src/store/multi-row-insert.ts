@@ -1,5 +1,6 @@
-import { CompiledQuery, type Compilable, type DialectAdapter, type Kysely } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import type { Database } from './database.js';
+import { PerDialectCache } from './per-dialect-cache.js';
 
 /**
  * One multi-row INSERT (a table, its columns in a fixed order, a conflict clause), compiled by Kysely once per row
@@ -10,8 +11,8 @@ import type { Database } from './database.js';
 export class MultiRowInsert<Row extends object> {
   readonly #columns: readonly (keyof Row & string)[];
   readonly #statement: (db: Kysely<Database>, rows: readonly Row[]) => Compilable;
-  /** The SQL by dialect and row count: the texts of PostgreSQL and SQLite differ (`$1` and `?`). */
-  readonly #sql = new WeakMap<DialectAdapter, Map<number, string>>();
+  /** The SQL by dialect and row count. */
+  readonly #sql = new PerDialectCache<number, string>();
 
   /**
    * @param columns every column the rows give, in the order their values are bound
@@ -28,19 +29,14 @@ export class MultiRowInsert<Row extends object> {
   /** Inserts `rows` with one statement on `db` (a transaction or the database); nothing for no rows. */
   async execute(db: Kysely<Database>, rows: readonly Row[]): Promise<void> {
     if (rows.length === 0) return;
-    const sql = this.#sqlFor(db, rows.length);
+    const sql = this.#sql.get(db, rows.length, () => this.#compile(db, rows.length));
     const parameters = new Array<unknown>(rows.length * this.#columns.length);
     let index = 0;
     for (const row of rows) for (const column of this.#columns) parameters[index++] = row[column];
     await db.executeQuery(CompiledQuery.raw(sql, parameters));
   }
 
-  #sqlFor(db: Kysely<Database>, count: number): string {
-    const adapter = db.getExecutor().adapter;
-    let byCount = this.#sql.get(adapter);
-    if (byCount === undefined) this.#sql.set(adapter, (byCount = new Map<number, string>()));
-    const known = byCount.get(count);
-    if (known !== undefined) return known;
+  #compile(db: Kysely<Database>, count: number): string {
     // Compiled with each value's own place as the value: that the parameters come back as 0, 1, 2, … shows that
     // they are bound row by row in `columns` order, which `execute` relies on.
     const width = this.#columns.length;
@@ -52,7 +48,6 @@ export class MultiRowInsert<Row extends object> {
     if (compiled.parameters.length !== count * width || compiled.parameters.some((value, at) => value !== at)) {
       throw new Error(`bug: a multi-row insert does not bind its values row by row: ${compiled.sql.slice(0, 80)}`);
     }
-    byCount.set(count, compiled.sql);
     return compiled.sql;
   }
 }

@@ -17,24 +17,23 @@ export function keyOps(ordered: readonly PlannedOp[], app: AppState, connectionI
     return current;
   };
   return ordered.map((op): Op => {
-    const keyed = (key: string): Op => withKey(op, key);
     const subject = opSubject(op);
     const base = `${op.kind}:${connectionId}:${subject}`;
     switch (op.kind) {
       case 'user.create':
         userRevisions.set(subject, 1);
-        return keyed(base);
+        return withKey(op, base);
       case 'group.create':
         groupRevisions.set(subject, 1);
-        return keyed(base);
+        return withKey(op, base);
       case 'invite.send':
         // The first send keeps the key it always had; a resend or reminder is another op of the same person.
-        return keyed((op.sendNumber ?? 1) > 1 ? `${base}#${op.sendNumber ?? 1}` : base);
+        return withKey(op, (op.sendNumber ?? 1) > 1 ? `${base}#${op.sendNumber ?? 1}` : base);
       case 'user.update':
       case 'user.reactivate':
       case 'user.deactivate': {
         const revision = next(userRevisions, subject, app.users.get(subject)?.revision ?? 0, true);
-        return keyed(`${base}@${revision}`);
+        return withKey(op, `${base}@${revision}`);
       }
       case 'group.rename':
       case 'members.add':
@@ -42,7 +41,7 @@ export function keyOps(ordered: readonly PlannedOp[], app: AppState, connectionI
       case 'group.delete': {
         const bump = op.kind !== 'group.delete';
         const revision = next(groupRevisions, subject, app.groups.get(subject)?.revision ?? 0, bump);
-        return keyed(`${base}@${revision}`);
+        return withKey(op, `${base}@${revision}`);
       }
     }
   });
