@@ -1,13 +1,13 @@
 // Issue #13: how far is a first `dirsync sync` of a 100 000-user org from the floor, and does it stay within the
 // targets of DESIGN "Performance"? For each IdP (the Okta and Graph emulators) it builds a deterministic org, starts a
-// SCIM test server (generic dialect, strict) and an SMTP test server, runs `dirsync migrate`, a first `dirsync sync`
+// SCIM test server (generic dialect, strict, advertising /Bulk of --bulk operations) and an SMTP test server, runs `dirsync migrate`, a first `dirsync sync`
 // (SQLite, invites on) and a no-op `dirsync sync` through the built CLI, then measures the floor in the same run:
 // (a) every IdP page of the sync fetched sequentially with plain node:https, (b) the minimal SCIM creates (one POST
 // per user and per group, one PATCH per chunk of members) and (c) one invite per created person over one SMTP
 // connection, both sequential against fresh test servers. A sync past --timeout-s is stopped (SIGTERM) and its
 // progress reported with an extrapolated time, labelled as such.
 // Usage: npm run build && npx vite-node bench/scale.ts [--idp okta|graph|both] [--users N] [--groups N]
-//          [--members-per-user K] [--timeout-s S]
+//          [--members-per-user K] [--timeout-s S] [--bulk N (0: the app has no /Bulk)]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,8 @@ const { values } = parseArgs({
     groups: { type: 'string', default: '1000' },
     'members-per-user': { type: 'string', default: '5' },
     'timeout-s': { type: 'string', default: '240' },
+    // The SCIM app's /Bulk maxOperations as its /ServiceProviderConfig advertises it; 0: no /Bulk.
+    bulk: { type: 'string', default: '100' },
   },
 });
 const positive = (name: string, raw: string): number => {
@@ -51,6 +53,7 @@ const size: ScaleOrgSize = {
   membershipsPerUser: positive('members-per-user', values['members-per-user']),
 };
 const timeoutMs = positive('timeout-s', values['timeout-s']) * 1000;
+const bulkOperations = values.bulk === '0' ? 0 : positive('bulk', values.bulk);
 const starters: Record<string, (size: ScaleOrgSize) => Promise<ScaleIdp>> = {
   okta: startOktaScaleIdp,
   graph: startGraphScaleIdp,
@@ -69,7 +72,10 @@ for (const name of chosen) {
 }
 
 async function benchIdp(idp: ScaleIdp): Promise<string[]> {
-  const scim = new ScimTestServer({ token: SCIM_TOKEN });
+  const scim = new ScimTestServer({
+    token: SCIM_TOKEN,
+    ...(bulkOperations === 0 ? {} : { bulk: { maxOperations: bulkOperations, maxPayloadSize: 1_048_576 } }),
+  });
   const smtp = new SmtpTestServer();
   const dir = mkdtempSync(join(tmpdir(), 'dirsync-scale-bench-'));
   try {

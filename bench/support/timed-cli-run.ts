@@ -94,6 +94,21 @@ export async function timedCliRun(
     }
   };
   const poller = setInterval(poll, POLL_MS);
+  // BENCH_TIMELINE=1: each watched counter once a second, to see where a phase's throughput drops.
+  const timeline =
+    process.env['BENCH_TIMELINE'] === undefined
+      ? undefined
+      : setInterval(() => {
+          const counts = probes.map(([name, probe]) => `${name} ${String(probe())}`).join(', ');
+          let rss = '';
+          try {
+            const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(child.pid)}/status`, 'utf8'));
+            if (match !== null) rss = `, RSS ${(Number(match[1]) / 1024).toFixed(0)} MB`;
+          } catch {
+            // Exited meanwhile.
+          }
+          process.stderr.write(`  t=${(since() / 1000).toFixed(0)}s ${counts}${rss}\n`);
+        }, 1000);
   let timedOut = false;
   let killer: NodeJS.Timeout | undefined;
   const stopper = setTimeout(() => {
@@ -120,6 +135,7 @@ export async function timedCliRun(
     };
   } finally {
     clearInterval(poller);
+    clearInterval(timeline);
     clearTimeout(stopper);
     if (killer !== undefined) clearTimeout(killer);
   }

@@ -44,6 +44,7 @@ export interface ScimDialectConfig {
     readonly maxMembersPerRequest?: number;
     readonly memberRemoveByFilter?: boolean;
     readonly excludeMembers?: boolean;
+    readonly bulk?: boolean;
   };
 }
 
@@ -149,6 +150,7 @@ const dialectSchema = z.strictObject({
     .optional(),
   memberRemoveByFilter: flag.optional(),
   excludeMembers: flag.optional(),
+  bulk: flag.optional(),
 });
 
 /**

@@ -7,7 +7,8 @@ import {
   type MutableAppState,
   type StateEffect,
 } from '../core/planner/apply-op.js';
-import { OP_PHASES, opSubject, type Op } from '../core/planner/op.js';
+import pLimit from 'p-limit';
+import { OP_PHASES, opSubject, type Op, type OpKind } from '../core/planner/op.js';
 import { buildInviteMessage } from '../invites/invite-mail.js';
 import type { InviteTemplates } from '../invites/invite-templates.js';
 import type { Mailer } from '../invites/mailer.js';
@@ -203,12 +204,20 @@ export async function applyPlan(
     try {
       for (const phase of phasesOf(appEntries)) {
         const marker = new AttemptMarker(phase.entries, outbox, now, ATTEMPT_MARK_WINDOW);
+        // Ops the target sends many to a request (creates in SCIM /Bulk) are kept that many times more in flight;
+        // the phase's other ops still go `writes` at a time.
+        const perRequest = await opsPerRequest(deps.target, phase);
+        const most = Math.max(1, ...perRequest.values());
+        const oneEach = most > 1 ? pLimit(writes) : undefined;
         const stoppedBy = await runBounded(
           phase.entries,
-          writes,
+          writes * most,
           async (entry) => {
             try {
-              return await applyEntry(entry, marker);
+              const apply = () => applyEntry(entry, marker);
+              return oneEach === undefined || perRequest.get(entry.op.kind) === most
+                ? await apply()
+                : await oneEach(apply);
             } finally {
               readiness.finished(entry);
             }
@@ -260,6 +269,27 @@ function asError(error: unknown): Error {
 
 interface Phase {
   readonly entries: readonly OutboxEntry[];
+}
+
+/**
+ * How many of the phase's ops the target puts in one request (see `Target.opsPerRequest`). A target that cannot
+ * say (its app unreachable, the token refused) gets 1: the phase's first op then meets the same failure and stops
+ * the run the way every write does.
+ */
+async function opsPerRequest(target: Target, phase: Phase): Promise<ReadonlyMap<OpKind, number>> {
+  const perRequest = new Map<OpKind, number>();
+  for (const entry of phase.entries) {
+    const { kind } = entry.op;
+    if (perRequest.has(kind)) continue;
+    let ops = 1;
+    try {
+      ops = Math.max(1, Math.floor((await target.opsPerRequest?.(kind)) ?? 1));
+    } catch {
+      // Said by the write itself, see above.
+    }
+    perRequest.set(kind, ops);
+  }
+  return perRequest;
 }
 
 /** The entries cut into runs of one phase each, in their order. */

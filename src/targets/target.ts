@@ -1,6 +1,6 @@
 import type { UserAttributes } from '../core/model/directory-user.js';
 import type { ExtraAttributeChanges, ExtraAttributes } from '../core/model/extra-attributes.js';
-import type { Op } from '../core/planner/op.js';
+import type { Op, OpKind } from '../core/planner/op.js';
 
 /** A user as dirsync writes it to the app. */
 export interface UserWrite extends UserAttributes {
@@ -82,4 +82,9 @@ export interface Target {
    * work for a person, never a failure (DESIGN "Unsupported ops"). Absent: the target supports every op.
    */
   unsupported?(op: Op): Promise<string | null>;
+  /**
+   * How many ops of this kind the target sends in one request (SCIM `/Bulk`: the app's `maxOperations`); absent or
+   * 1: one request each. The apply keeps that many times more of them in flight, so that the requests go full.
+   */
+  opsPerRequest?(kind: OpKind): Promise<number>;
 }

@@ -55,36 +55,53 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
     ['ACTIVE', 'PASSWORD_EXPIRED', 'LOCKED_OUT', 'RECOVERY', 'PROVISIONED'].includes(u.status),
   ).length;
   let file: TempSandboxDirectoryFile;
-  const scim = new ScimTestServer({ token: TOKEN });
+  // Two apps: one takes user creates one POST each, the other advertises /Bulk (RFC 7644 §3.7), where a kill can
+  // fall on a bulk of creates the app performed and whose answer is lost.
+  const apps = {
+    plain: new ScimTestServer({ token: TOKEN }),
+    bulk: new ScimTestServer({ token: TOKEN, bulk: { maxOperations: 20, maxPayloadSize: 1_048_576 } }),
+  };
   const smtp = new SmtpTestServer();
-  let scimUrl: string;
   let smtpUrl: string;
-  /** SCIM writes of one uninterrupted first sync: user creates, then group creates and member PATCHes. */
-  let totalWrites = 0;
+  /**
+   * Per app, the SCIM write requests of one uninterrupted first sync: those of user creates (POST /Users, or
+   * POST /Bulk), then the group creates and member PATCHes.
+   */
+  const writes = { plain: { users: 0, total: 0 }, bulk: { users: 0, total: 0 } };
 
   beforeAll(async () => {
     assertBuilt();
     file = await writeSandboxDirectoryFile(directory);
-    scimUrl = await scim.start();
     smtpUrl = (await smtp.start()).url;
-    // Measure the writes of a whole run once, so kill points cover every kind of op, not only user creates.
-    const database = await createTestDatabase('sqlite', 'crash_count');
-    try {
-      const env = {
-        DATABASE_URL: database.url,
-        DIRSYNC_SANDBOX_FILE: file.path,
-        APP_SCIM_URL: scimUrl,
-        APP_SCIM_TOKEN: TOKEN,
-      };
-      const result = await runCli(['sync'], env);
-      if (result.code !== 0) throw new Error(`the counting run failed: ${result.stderr}`);
-      totalWrites = scim.requests().filter((request) => request.method !== 'GET').length;
-    } finally {
-      await database.destroy();
+    for (const name of ['plain', 'bulk'] as const) {
+      const app = apps[name];
+      await app.start();
+      // Measure the writes of a whole run once, so kill points cover every kind of op, not only user creates.
+      const database = await createTestDatabase('sqlite', `crash_count_${name}`);
+      try {
+        const env = {
+          DATABASE_URL: database.url,
+          DIRSYNC_SANDBOX_FILE: file.path,
+          APP_SCIM_URL: app.baseUrl,
+          APP_SCIM_TOKEN: TOKEN,
+          DIRSYNC_APPLY_CONCURRENCY: String(APPLY_CONCURRENCY),
+        };
+        const result = await runCli(['sync'], env);
+        if (result.code !== 0) throw new Error(`the counting run failed: ${result.stderr}`);
+        const sent = app.requests({ viaBulk: false }).filter((request) => request.method !== 'GET');
+        writes[name] = {
+          users: sent.filter((request) => request.path === '/Users' || request.path === '/Bulk').length,
+          total: sent.length,
+        };
+      } finally {
+        await database.destroy();
+      }
     }
+    expect(writes.bulk.users).toBeLessThan(writes.plain.users / 5);
   }, 120_000);
   afterAll(async () => {
-    await scim.stop();
+    await apps.plain.stop();
+    await apps.bulk.stop();
     await smtp.stop();
     await file.remove();
   });
@@ -95,13 +112,18 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
       const seed = 1000 + iteration;
       const random = mulberry32(seed);
       const dialect = iteration % 3 === 1 ? 'postgres' : 'sqlite';
+      // The kinds below take turns over 5 iterations; the app changes every 5, so that with 8 a bulk app sees
+      // a kill on a landed bulk, one in flight and one among the mails.
+      const appName = Math.floor(iteration / KILL_KINDS.length) % 2 === 0 ? 'plain' : 'bulk';
+      const scim = apps[appName];
+      const { users: userWrites, total: totalWrites } = writes[appName];
       const database: TestDatabase = await createTestDatabase(dialect, `crash_${iteration}`);
       scim.reset();
       smtp.clear();
       const env = {
         DATABASE_URL: database.url,
         DIRSYNC_SANDBOX_FILE: file.path,
-        APP_SCIM_URL: scimUrl,
+        APP_SCIM_URL: scim.baseUrl,
         APP_SCIM_TOKEN: TOKEN,
         SMTP_URL: smtpUrl,
         INVITE_FROM: 'Acme IT <it@acme.example>',
@@ -114,11 +136,11 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
       try {
         // Any SCIM write of the run or any invite. User creates come first and outnumber the group creates and
         // member PATCHes, so half of the SCIM kill points are drawn among the group and membership writes.
-        const groupWrites = totalWrites - activeCount;
+        const groupWrites = totalWrites - userWrites;
         const scimWrite = () =>
           random() < 0.5 || groupWrites <= 0
-            ? 1 + Math.floor(random() * activeCount)
-            : activeCount + 1 + Math.floor(random() * groupWrites);
+            ? 1 + Math.floor(random() * userWrites)
+            : userWrites + 1 + Math.floor(random() * groupWrites);
         const mail = () => 1 + Math.floor(random() * (activeCount - 1));
         // The kinds take turns, so that any 5 iterations cover them all (both databases from 8 on); where the kill
         // falls within its kind is drawn.
@@ -138,7 +160,7 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
           if (kill.kind === 'smtp-reminder') await new Promise((resolve) => setTimeout(resolve, 1_100));
         }
         const mailsBefore = smtp.messages().length;
-        const context = `seed ${seed}, ${dialect}, kill at ${kill.kind} #${kill.at}`;
+        const context = `seed ${seed}, ${dialect}, ${appName} app, kill at ${kill.kind} #${kill.at}`;
         // A long run (DIRSYNC_CRASH_ITERATIONS set) reports each kill point, for its figures.
         if (process.env['DIRSYNC_CRASH_ITERATIONS'] !== undefined) {
           const phase =
@@ -146,7 +168,7 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
               ? 'invite'
               : secondSend
                 ? kill.kind.slice('smtp-'.length)
-                : kill.at > activeCount
+                : kill.at > userWrites
                   ? 'group or membership'
                   : 'user';
           console.log(`crash ${iteration}: ${context} of ${totalWrites} (${phase})`);
@@ -156,14 +178,14 @@ describe('crash safety: SIGKILL at a random moment during apply, then run to com
           kill.kind === 'smtp-resend' ? ['invites', 'resend', '--pending', '--force'] : ['sync'],
           runEnv,
         );
-        let writes = 0;
+        let written = 0;
         const killsMail = kill.kind === 'smtp-message' || secondSend;
         if (!killsMail) {
           scim.failNext({
             when: (request) => {
               if (request.method === 'GET') return false;
-              writes++;
-              if (writes !== kill.at) return false;
+              written++;
+              if (written !== kill.at) return false;
               child.kill('SIGKILL');
               return true;
             },

@@ -518,6 +518,8 @@ describe('ScimTarget, provider-independent behaviour', () => {
     server.failNext({ method: 'POST', status: 429 });
     await makeTarget().createUser(person(), { resumed: false });
     expect(events.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
+      // Read once, on the first write: whether creates may go in /Bulk.
+      { method: 'GET', path: '/ServiceProviderConfig', status: 200 },
       { method: 'POST', path: '/Users', status: 429 },
       { method: 'POST', path: '/Users', status: 201 },
     ]);

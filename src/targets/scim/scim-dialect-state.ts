@@ -45,6 +45,17 @@ export class ScimDialectState {
     return this.get();
   }
 
+  /** The app refused `/Bulk` (false), or a bulk of more operations than `maxOperations` (413). */
+  learnBulk(lesson: NonNullable<ScimDialectLessons['bulk']>): void {
+    const before = this.#lessons.bulk;
+    // Two bulks refused at once must not undo each other's lesson: the smaller limit (or none) stays.
+    const merged =
+      lesson === false || before === false
+        ? false
+        : { maxOperations: Math.min(lesson.maxOperations, before?.maxOperations ?? Infinity) };
+    this.#lessons = { ...this.#lessons, bulk: merged };
+  }
+
   /** The app refused `excludedAttributes`: group requests go without it from now on. */
   learnNoExcludedAttributes(): void {
     this.#lessons = { ...this.#lessons, excludeMembers: false };

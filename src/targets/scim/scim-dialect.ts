@@ -1,6 +1,13 @@
 import type { OpKind } from '../../core/planner/op.js';
 import type { ScimLookupAttribute } from './scim-filter.js';
-import type { ScimCapabilities } from './scim-provider-capabilities.js';
+import type { ScimBulkLimits, ScimCapabilities } from './scim-provider-capabilities.js';
+
+/**
+ * The most user creates dirsync puts in one `/Bulk` request, whatever the app allows: a bulk's operations wait for
+ * its one answer, and a bulk whose answer is lost is resolved op by op (each looked up), so larger bulks gain
+ * little and cost more when something goes wrong.
+ */
+export const MAX_BULK_OPERATIONS = 100;
 
 /** How a change to an existing object is sent: PATCH, PUT of the whole object as read back, or not at all. */
 export type ScimWriteForm = 'patch' | 'put' | 'none';
@@ -31,6 +38,11 @@ export interface ScimDialectOverrides {
    * (`excludedAttributes=members`, RFC 7644 §3.9): a PATCH answer is otherwise the whole group, every member.
    */
   readonly excludeMembers?: boolean;
+  /**
+   * Whether user creates go in `/Bulk` requests (RFC 7644 §3.7) where `/ServiceProviderConfig` advertises it (true,
+   * the default), or always one `POST /Users` each (false).
+   */
+  readonly bulk?: boolean;
 }
 
 /** A connection's `target.dialect`: a preset, then the operator's fields over it. */
@@ -52,6 +64,11 @@ export interface ScimDialect {
   readonly maxMembersPerRequest: number;
   readonly memberRemoveByFilter: boolean;
   readonly excludeMembers: boolean;
+  /**
+   * How user creates are batched in `/Bulk` requests: the operations per request (the app's `maxOperations`, at
+   * most `MAX_BULK_OPERATIONS`) and its `maxPayloadSize`; null: one `POST /Users` per create.
+   */
+  readonly bulk: ScimBulkLimits | null;
   /** Where each write's form came from, to say why it is what it is (`the dovetail dialect`, …). */
   readonly because: Readonly<Record<ScimDialectWrite | 'groupDelete', string>>;
 }
@@ -64,6 +81,8 @@ export interface ScimDialectLessons {
   readonly memberRemoveByFilter?: false;
   /** It refused `excludedAttributes` (see `requestWithoutMembers`). */
   readonly excludeMembers?: false;
+  /** It refused `/Bulk` (false), or a bulk of more operations than this (413: its advertised limit is too high). */
+  readonly bulk?: false | { readonly maxOperations: number };
 }
 
 export interface ScimDialectSources {
@@ -79,7 +98,11 @@ export interface ScimDialectSources {
 
 const ALL_FILTERS: readonly ScimLookupAttribute[] = ['userName', 'externalId', 'displayName'];
 
-type PresetValues = Omit<ScimDialect, 'appName' | 'maxMembersPerRequest' | 'because'> & { readonly name: string };
+type PresetValues = Omit<ScimDialect, 'appName' | 'maxMembersPerRequest' | 'because' | 'bulk'> & {
+  readonly name: string;
+  /** Whether `/Bulk` is used where the app advertises it. */
+  readonly bulk: boolean;
+};
 
 /**
  * The built-in dialects. `generic`: RFC 7644 as most apps implement it. `dovetail`: Dovetail's SCIM API as its
@@ -99,6 +122,8 @@ const PRESETS: Readonly<Record<ScimDialectPreset, PresetValues | null>> = {
     memberRemoveByFilter: false,
     // Not in Dovetail's documentation either way: asked, and dropped if refused.
     excludeMembers: true,
+    // Dovetail documents no /Bulk; should its /ServiceProviderConfig ever advertise one, it is used.
+    bulk: true,
   },
 };
 
@@ -111,6 +136,7 @@ const GENERIC: Omit<PresetValues, 'name'> = {
   groupDelete: true,
   memberRemoveByFilter: true,
   excludeMembers: true,
+  bulk: true,
 };
 
 const WRITES: readonly ScimDialectWrite[] = ['userUpdate', 'memberAdd', 'memberRemove', 'groupRename'];
@@ -164,8 +190,21 @@ export function resolveScimDialect(sources: ScimDialectSources): ScimDialect {
     memberRemoveByFilter:
       lessons.memberRemoveByFilter ?? setting.overrides.memberRemoveByFilter ?? base.memberRemoveByFilter,
     excludeMembers: lessons.excludeMembers ?? setting.overrides.excludeMembers ?? base.excludeMembers,
+    bulk: bulkOf(capabilities.bulk, setting.overrides.bulk ?? base.bulk, lessons.bulk),
     because,
   };
+}
+
+/** The `/Bulk` limits in force: the app's, within `MAX_BULK_OPERATIONS` and what its refusals taught. */
+function bulkOf(
+  advertised: ScimBulkLimits | null,
+  wanted: boolean,
+  lesson: ScimDialectLessons['bulk'],
+): ScimBulkLimits | null {
+  if (advertised === null || !wanted || lesson === false) return null;
+  const taught = lesson?.maxOperations ?? Infinity;
+  const maxOperations = Math.min(advertised.maxOperations, MAX_BULK_OPERATIONS, taught);
+  return maxOperations >= 2 ? { maxOperations, maxPayloadSize: advertised.maxPayloadSize } : null;
 }
 
 /**

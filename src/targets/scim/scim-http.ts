@@ -25,6 +25,8 @@ export interface ScimHttpResponse {
 export interface ScimRequestOptions {
   readonly query?: Readonly<Record<string, string>>;
   readonly json?: unknown;
+  /** A JSON body serialized already (a bulk weighs its operations against the app's `maxPayloadSize`). */
+  readonly jsonText?: string;
   /**
    * For a request that must not be sent twice blindly (a create): after the backoff that follows an attempt whose
    * outcome is unknown (5xx, timeout, connection dropped; see `unknown-outcome.ts`), looks for what that attempt
@@ -178,7 +180,8 @@ export class ScimHttp {
       accept: 'application/scim+json, application/json;q=0.9',
       'user-agent': config.userAgent,
     };
-    if (options.json !== undefined) headers['content-type'] = 'application/scim+json';
+    const body = options.jsonText ?? (options.json === undefined ? undefined : JSON.stringify(options.json));
+    if (body !== undefined) headers['content-type'] = 'application/scim+json';
     // Spaces as %20, not "+": not every SCIM server decodes "+" in a filter as a space.
     const encoded = options.query === undefined ? '' : encodeQuery(options.query);
     const query = encoded === '' ? '' : `?${encoded}`;
@@ -186,7 +189,7 @@ export class ScimHttp {
       method,
       url: new URL(`${config.displayUrl}/${path}${query}`),
       headers,
-      body: options.json === undefined ? undefined : JSON.stringify(options.json),
+      body,
       timeoutMs: config.timeoutMs,
     };
   }

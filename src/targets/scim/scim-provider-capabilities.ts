@@ -7,6 +7,14 @@ export interface ScimCapabilities {
   readonly filterSupported: boolean;
   /** Page size for listing: the provider's `filter.maxResults`, within [1, 1000]; 100 when it says nothing. */
   readonly pageSize: number;
+  /** `/Bulk` (RFC 7644 §3.7) with the provider's limits, when it says `bulk.supported` with both; else null. */
+  readonly bulk: ScimBulkLimits | null;
+}
+
+/** A provider's `bulk.maxOperations` and `bulk.maxPayloadSize` (bytes), as advertised. */
+export interface ScimBulkLimits {
+  readonly maxOperations: number;
+  readonly maxPayloadSize: number;
 }
 
 /** Assumed for providers without a (readable) `/ServiceProviderConfig`: many small apps never implemented it. */
@@ -14,6 +22,7 @@ export const DEFAULT_SCIM_CAPABILITIES: ScimCapabilities = {
   patchSupported: true,
   filterSupported: true,
   pageSize: 100,
+  bulk: null,
 };
 
 /** Reads `/ServiceProviderConfig` once, on first use. */
@@ -41,6 +50,7 @@ export class ScimProviderCapabilities {
     const config = serviceProviderConfigSchema.safeParse(response.body).data;
     if (config === undefined) return DEFAULT_SCIM_CAPABILITIES;
     const maxResults = config.filter?.maxResults;
+    const bulk = config.bulk;
     return {
       patchSupported: config.patch?.supported ?? true,
       filterSupported: config.filter?.supported ?? true,
@@ -48,6 +58,15 @@ export class ScimProviderCapabilities {
         typeof maxResults === 'number' && maxResults > 0
           ? Math.min(maxResults, 1000)
           : DEFAULT_SCIM_CAPABILITIES.pageSize,
+      // Both limits are required by RFC 7643 §5; without them (or with a zero) there is no safe size to send.
+      bulk:
+        bulk?.supported === true &&
+        typeof bulk.maxOperations === 'number' &&
+        bulk.maxOperations > 0 &&
+        typeof bulk.maxPayloadSize === 'number' &&
+        bulk.maxPayloadSize > 0
+          ? { maxOperations: bulk.maxOperations, maxPayloadSize: bulk.maxPayloadSize }
+          : null,
     };
   }
 }

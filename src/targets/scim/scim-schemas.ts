@@ -54,6 +54,13 @@ export const scimErrorSchema = z.looseObject({
 export const serviceProviderConfigSchema = z.looseObject({
   patch: z.looseObject({ supported: z.boolean() }).nullish(),
   filter: z.looseObject({ supported: z.boolean(), maxResults: z.number().int().nullish() }).nullish(),
+  bulk: z
+    .looseObject({
+      supported: z.boolean(),
+      maxOperations: z.number().int().nullish(),
+      maxPayloadSize: z.number().int().nullish(),
+    })
+    .nullish(),
 });
 export type ServiceProviderConfig = z.infer<typeof serviceProviderConfigSchema>;
 

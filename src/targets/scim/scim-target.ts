@@ -21,6 +21,7 @@ import { extensionSchemas, splitExtraAttributes } from './scim-extra-attributes.
 import { ScimHttp } from './scim-http.js';
 import type { ScimHttpResponse } from './scim-http.js';
 import { ScimLookup } from './scim-lookup.js';
+import { ScimBulkCreates } from './scim-bulk-creates.js';
 import { requestWithoutMembers } from './request-without-members.js';
 import { unsupportedReason } from './scim-dialect.js';
 import type { ScimDialect, ScimDialectWrite } from './scim-dialect.js';
@@ -54,6 +55,7 @@ export class ScimTarget implements Target {
   readonly #capabilities: ScimProviderCapabilities;
   readonly #dialect: ScimDialectState;
   readonly #lookup: ScimLookup;
+  readonly #bulkCreates: ScimBulkCreates;
 
   /** Throws a `config` TargetError for a bad base URL, an empty token or a bad limit. */
   constructor(config: ScimTargetConfig) {
@@ -65,20 +67,52 @@ export class ScimTarget implements Target {
       displayUrl: this.#config.displayUrl,
     });
     this.#lookup = new ScimLookup(this.#http, this.#capabilities, this.#dialect);
+    this.#bulkCreates = new ScimBulkCreates(this.#http, (lesson) => {
+      this.#dialect.learnBulk(lesson);
+    });
+  }
+
+  /**
+   * User creates go in `/Bulk` requests where the app advertises it (see `ScimBulkCreates`): the apply keeps this
+   * many of them in flight for each write it would otherwise have in flight.
+   */
+  async opsPerRequest(kind: OpKind): Promise<number> {
+    if (kind !== 'user.create') return 1;
+    return (await this.#dialect.get()).bulk?.maxOperations ?? 1;
   }
 
   async createUser(user: UserWrite, options: CreateOptions): Promise<CreateResult> {
     const action = `create user ${JSON.stringify(user.userName)}`;
-    if (options.resumed) {
+    // RFC 7643 §3: `schemas` names every schema whose attributes the body holds, extensions included.
+    const json = { schemas: [SCIM_USER_SCHEMA, ...extensionSchemas(user.extra)], ...userAttributes(user) };
+    let lookFirst = options.resumed;
+    const { bulk } = await this.#dialect.get();
+    if (!lookFirst && bulk !== null) {
+      const outcome = await this.#bulkCreates.create(json, bulk);
+      if (outcome.kind === 'created') return { appId: outcome.appId, adopted: false };
+      if (outcome.kind === 'answered') return this.#createdUser(outcome.response, user, options, action);
+      // Not performed: sent alone. Unknown: looked up first, as after a crash between the attempt and the answer.
+      lookFirst = outcome.kind === 'unknown';
+    }
+    if (lookFirst) {
       // An earlier attempt may have landed: first our own object by externalId, then one of the same name.
       const found = (await this.#findUserByExternalId(user)) ?? (await this.#findUserByName(user));
       if (found !== undefined) return this.#linkUser(found, user, options);
     }
     const response = await this.#http.request('POST', 'Users', {
-      // RFC 7643 §3: `schemas` names every schema whose attributes the body holds, extensions included.
-      json: { schemas: [SCIM_USER_SCHEMA, ...extensionSchemas(user.extra)], ...userAttributes(user) },
+      json,
       findLanded: () => this.#findOwnUser(user),
     });
+    return this.#createdUser(response, user, options, action);
+  }
+
+  /** The app's answer to a user create, single or in a bulk: the user made, or the one of its name adopted. */
+  async #createdUser(
+    response: ScimHttpResponse,
+    user: UserWrite,
+    options: CreateOptions,
+    action: string,
+  ): Promise<CreateResult> {
     if (isSuccess(response)) return { appId: this.#http.parse(response, scimUserSchema, action).id, adopted: false };
     if (response.status === 409) {
       // RFC 7644 §3.3: 409 uniqueness. Either someone made this user in the app, or a retried POST of ours landed.

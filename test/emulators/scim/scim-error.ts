@@ -44,3 +44,9 @@ export class ScimError extends Error {
     return body;
   }
 }
+
+/** The error a failure is answered with: a thrown `ScimError` as it is, anything else as a 500 (an emulator bug). */
+export function toScimError(error: unknown): ScimError {
+  if (error instanceof ScimError) return error;
+  return new ScimError(500, `Emulator bug: ${error instanceof Error ? error.message : String(error)}`);
+}

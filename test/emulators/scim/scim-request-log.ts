@@ -11,14 +11,25 @@ export interface ScimLoggedRequest {
   readonly status: number | 'reset' | 'hang';
   readonly requestBody: JsonValue | undefined;
   readonly responseBody: JsonValue | undefined;
-  /** The size of the body answered, in bytes (0 for none, or a dropped connection). */
+  /**
+   * The size of the body answered, in bytes (0 for none, or a dropped connection, and for an operation of a `/Bulk`
+   * request: its answer travelled inside the outer one's).
+   */
   readonly responseBytes: number;
+  /**
+   * Set on an operation of a `POST /Bulk` (RFC 7644 §3.7), logged as the single request it stands for: its method
+   * and path (bulkId references resolved), its `data` as `requestBody`, and what that request would have answered.
+   * The outer `POST /Bulk` is logged too, without it.
+   */
+  readonly viaBulk?: true;
 }
 
 export interface ScimRequestMatch {
   readonly method?: string;
   readonly path?: string | RegExp;
   readonly status?: number | 'reset' | 'hang';
+  /** true: only the operations of `/Bulk` requests; false: only the HTTP requests themselves. */
+  readonly viaBulk?: boolean;
 }
 
 /** Every request the server saw, in order of completion. */
@@ -37,7 +48,10 @@ export class ScimRequestLog {
     return this.entries(match).length;
   }
 
-  /** How many `POST /Users` for this userName (case-insensitively) answered 201: a duplicate create shows as 2. */
+  /**
+   * How many `POST /Users` for this userName (case-insensitively) answered 201, operations of `/Bulk` requests
+   * included: a duplicate create shows as 2.
+   */
   createdCount(userName: string): number {
     const wanted = userName.toLowerCase();
     return this.#entries.filter((entry) => {
@@ -56,6 +70,7 @@ export class ScimRequestLog {
 function matches(entry: ScimLoggedRequest, match: ScimRequestMatch): boolean {
   if (match.method !== undefined && match.method !== entry.method) return false;
   if (match.status !== undefined && match.status !== entry.status) return false;
+  if (match.viaBulk !== undefined && match.viaBulk !== (entry.viaBulk === true)) return false;
   if (typeof match.path === 'string') return match.path === entry.path;
   return match.path === undefined || match.path.test(entry.path);
 }

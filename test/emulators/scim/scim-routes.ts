@@ -36,6 +36,12 @@ export type ScimAttributeParameters = 'honour' | 'ignore' | { readonly refuse: r
 export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
 
+/** `/Bulk` (RFC 7644 §3.7) as the provider offers it: its `maxOperations` and `maxPayloadSize` (bytes). */
+export interface ScimBulkLimits {
+  readonly maxOperations: number;
+  readonly maxPayloadSize: number;
+}
+
 export interface ScimRouteContext {
   readonly store: ScimStore;
   readonly mode: ScimProviderMode;
@@ -47,6 +53,8 @@ export interface ScimRouteContext {
   readonly patchSupported: boolean;
   readonly dialect: ScimProviderDialect | undefined;
   readonly attributeParameters: ScimAttributeParameters;
+  /** What `/ServiceProviderConfig` says of `/Bulk`; undefined: not supported (`/Bulk` itself is the server's). */
+  readonly bulk: ScimBulkLimits | undefined;
 }
 
 export interface ScimRouteRequest {
@@ -220,7 +228,10 @@ function serviceProviderConfig(context: ScimRouteContext): JsonObject {
   return {
     schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
     patch: { supported: context.patchSupported },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    bulk:
+      context.bulk === undefined
+        ? { supported: false, maxOperations: 0, maxPayloadSize: 0 }
+        : { supported: true, maxOperations: context.bulk.maxOperations, maxPayloadSize: context.bulk.maxPayloadSize },
     // RFC 7643 §5: maxResults is "the maximum number of resources returned in a response".
     filter: { supported: true, maxResults: context.maxPageSize },
     changePassword: { supported: false },

@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GROUP_SCHEMA, GROUP_SCHEMA_URN, USER_SCHEMA, USER_SCHEMA_URN } from './scim-core-schemas.js';
-import { ScimError } from './scim-error.js';
+import { performScimBulk } from './scim-bulk.js';
+import { ScimError, toScimError } from './scim-error.js';
 import { ScimFaultInjector } from './scim-fault-injector.js';
 import type { ScimFault, ScimRequestInfo } from './scim-fault-injector.js';
 import { parseJson } from './scim-json.js';
@@ -12,7 +13,14 @@ import type { ScimGroupRecord, ScimSeedGroup, ScimSeedUser, ScimUserRecord } fro
 import { ScimRequestLog } from './scim-request-log.js';
 import type { ScimLoggedRequest, ScimRequestMatch } from './scim-request-log.js';
 import { routeScimRequest } from './scim-routes.js';
-import type { ScimAttributeParameters, ScimProviderDialect, ScimProviderMode, ScimResponse } from './scim-routes.js';
+import type {
+  ScimAttributeParameters,
+  ScimBulkLimits,
+  ScimProviderDialect,
+  ScimProviderMode,
+  ScimResponse,
+  ScimRouteContext,
+} from './scim-routes.js';
 import { ScimStore } from './scim-store.js';
 
 export interface ScimTestServerOptions {
@@ -41,6 +49,11 @@ export interface ScimTestServerOptions {
    * to answer 400 `invalidValue` to a request of those methods that carries one (see `ScimAttributeParameters`).
    */
   readonly attributeParameters?: ScimAttributeParameters;
+  /**
+   * `POST /Bulk` (RFC 7644 §3.7) with these limits (`maxPayloadSize` in bytes of the request body), advertised in
+   * `/ServiceProviderConfig`. Default: none, `bulk.supported: false` and `/Bulk` answers 501.
+   */
+  readonly bulk?: ScimBulkLimits;
   /** Default 0: a free port. */
   readonly port?: number;
   readonly now?: () => Date;
@@ -57,9 +70,14 @@ export interface ScimTestServerOptions {
  * `urn:…:enterprise:2.0:User:department`; the `dovetail` dialect has Dovetail's schema instead.
  *
  * `attributes` / `excludedAttributes` shape every resource answered (GET, list, POST, PUT, PATCH), unless
- * `attributeParameters` says otherwise. Not implemented (ignored or 404): sorting, `/.search`, `/Bulk`, `/Me`,
- * `/Schemas`, `/ResourceTypes`, the enterprise `manager`, other schema extensions (an extension attribute is
- * refused as unknown).
+ * `attributeParameters` says otherwise.
+ *
+ * `POST /Bulk` (RFC 7644 §3.7) when the `bulk` option gives its limits (else 501): each operation is answered by
+ * the same routing as the single request, `bulkId:` references and `failOnErrors` as `scim-bulk.ts` says, and
+ * logged as that request too (`viaBulk: true`). Auth, Content-Type checks and faults apply to the outer request.
+ *
+ * Not implemented (ignored or 404): sorting, `/.search`, `/Me`, `/Schemas`, `/ResourceTypes`, the enterprise
+ * `manager`, other schema extensions (an extension attribute is refused as unknown).
  */
 export class ScimTestServer {
   readonly token: string;
@@ -79,6 +97,10 @@ export class ScimTestServer {
     this.mode = options.mode ?? 'strict';
     this.maxPageSize = options.maxPageSize ?? (this.mode === 'strict' ? 50 : 10);
     this.#basePath = (options.basePath ?? '/scim/v2').replace(/\/+$/, '');
+    const bulk = options.bulk;
+    if (bulk !== undefined && !(isPositiveInteger(bulk.maxOperations) && isPositiveInteger(bulk.maxPayloadSize))) {
+      throw new RangeError(`bulk limits must be positive integers, got ${JSON.stringify(bulk)}`);
+    }
     const now = options.now ?? (() => new Date());
     this.#store = new ScimStore({ baseUrl: () => this.baseUrl, now });
   }
@@ -145,7 +167,10 @@ export class ScimTestServer {
     return this.#log.count(match);
   }
 
-  /** The `POST /Users` answered 201 for this userName (case-insensitive): more than 1 is a duplicate create. */
+  /**
+   * The `POST /Users` answered 201 for this userName (case-insensitive), `/Bulk` operations included: more than 1
+   * is a duplicate create.
+   */
   createdCount(userName: string): number {
     return this.#log.createdCount(userName);
   }
@@ -232,25 +257,66 @@ export class ScimTestServer {
       }
       lateFault = fault;
       checkBody(request, text, body);
-      answer = routeScimRequest(
-        {
-          store: this.#store,
-          mode: this.mode,
-          maxPageSize: this.maxPageSize,
-          baseUrl: this.baseUrl,
-          serviceProviderConfig: this.#options.serviceProviderConfig ?? true,
-          patchSupported: this.#options.patch ?? true,
-          dialect: this.#options.dialect,
-          attributeParameters: this.#options.attributeParameters ?? 'honour',
-        },
-        { method, path, query: url.searchParams, body, ifMatch: request.headers['if-match'] },
-      );
+      answer =
+        path === '/Bulk'
+          ? this.#bulk(method, text, body)
+          : routeScimRequest(this.#routeContext(), {
+              method,
+              path,
+              query: url.searchParams,
+              body,
+              ifMatch: request.headers['if-match'],
+            });
     } catch (error) {
       answer = errorResponse(error);
     }
     // An afterApply fault hides the real answer, success or failure: the client never hears it.
     if (lateFault !== undefined) this.#answerFault(lateFault, info, response);
     else this.#send(response, info, answer);
+  }
+
+  #routeContext(): ScimRouteContext {
+    return {
+      store: this.#store,
+      mode: this.mode,
+      maxPageSize: this.maxPageSize,
+      baseUrl: this.baseUrl,
+      serviceProviderConfig: this.#options.serviceProviderConfig ?? true,
+      patchSupported: this.#options.patch ?? true,
+      dialect: this.#options.dialect,
+      attributeParameters: this.#options.attributeParameters ?? 'honour',
+      bulk: this.#options.bulk,
+    };
+  }
+
+  /**
+   * `POST /Bulk`: every operation through the same routing as a single request. Each is logged as that request
+   * (`viaBulk: true`) as soon as it is answered, so the operations come in the log BEFORE the outer `POST /Bulk`,
+   * which is logged once its own answer is sent (or dropped, by an `afterApply` fault).
+   */
+  #bulk(method: string, text: string, body: JsonValue | undefined): ScimResponse {
+    const limits = this.#options.bulk;
+    // RFC 7644 §3.12: 501 "Service provider does not support the request operation".
+    if (limits === undefined) throw new ScimError(501, 'This provider does not support bulk operations (/Bulk)');
+    if (method !== 'POST') {
+      throw new ScimError(405, `${method} is not allowed here (allowed: POST)`, undefined, { Allow: 'POST' });
+    }
+    const context = this.#routeContext();
+    return performScimBulk(limits, this.baseUrl, text, body, {
+      route: (operation) => routeScimRequest(context, operation),
+      performed: (operation, answer) => {
+        this.#log.record({
+          method: operation.method,
+          path: operation.path,
+          query: {},
+          status: answer.status,
+          requestBody: operation.body,
+          responseBody: answer.body,
+          responseBytes: 0,
+          viaBulk: true,
+        });
+      },
+    });
   }
 
   #authenticate(authorization: string | undefined): void {
@@ -323,10 +389,11 @@ function checkBody(request: IncomingMessage, text: string, body: JsonValue | und
   if (body === undefined) throw ScimError.badRequest('invalidSyntax', 'The body is not valid JSON');
 }
 
+function isPositiveInteger(value: number): boolean {
+  return Number.isInteger(value) && value > 0;
+}
+
 function errorResponse(error: unknown): ScimResponse {
-  const scimError =
-    error instanceof ScimError
-      ? error
-      : new ScimError(500, `Emulator bug: ${error instanceof Error ? error.message : String(error)}`);
+  const scimError = toScimError(error);
   return { status: scimError.status, body: scimError.toBody(), headers: scimError.headers };
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseConnectionSettings, ConnectionConfigProblems } from '../../../../src/config/connection-config.js';
-import { learnRefusal, resolveScimDialect, unsupportedReason } from '../../../../src/targets/scim/scim-dialect.js';
+import {
+  learnRefusal,
+  MAX_BULK_OPERATIONS,
+  resolveScimDialect,
+  unsupportedReason,
+} from '../../../../src/targets/scim/scim-dialect.js';
 import type { ScimDialectLessons, ScimDialectSetting } from '../../../../src/targets/scim/scim-dialect.js';
 import { DEFAULT_SCIM_CAPABILITIES } from '../../../../src/targets/scim/scim-provider-capabilities.js';
 
@@ -104,6 +109,26 @@ describe('resolving a SCIM dialect: defaults ← ServiceProviderConfig ← targe
     expect(resolve(on, { excludeMembers: false }).excludeMembers).toBe(false);
   });
 
+  it('batches creates in /Bulk only where the app advertises it, at most MAX_BULK_OPERATIONS, less after a 413', () => {
+    const advertised = { ...DEFAULT_SCIM_CAPABILITIES, bulk: { maxOperations: 1000, maxPayloadSize: 1_048_576 } };
+    expect(resolve(GENERIC).bulk).toBeNull();
+    expect(resolve(DOVETAIL).bulk).toBeNull();
+    expect(resolve(GENERIC, {}, advertised).bulk).toEqual({
+      maxOperations: MAX_BULK_OPERATIONS,
+      maxPayloadSize: 1_048_576,
+    });
+    const small = { ...advertised, bulk: { maxOperations: 10, maxPayloadSize: 5000 } };
+    expect(resolve(DOVETAIL, {}, small).bulk).toEqual({ maxOperations: 10, maxPayloadSize: 5000 });
+    const off: ScimDialectSetting = { preset: 'generic', overrides: { bulk: false } };
+    expect(resolve(off, {}, advertised).bulk).toBeNull();
+    expect(resolve(GENERIC, { bulk: false }, advertised).bulk).toBeNull();
+    expect(resolve(GENERIC, { bulk: { maxOperations: 25 } }, advertised).bulk?.maxOperations).toBe(25);
+    // One operation per bulk is a POST with more ceremony: plain POSTs instead.
+    expect(resolve(GENERIC, { bulk: { maxOperations: 1 } }, advertised).bulk).toBeNull();
+    const one = { ...advertised, bulk: { maxOperations: 1, maxPayloadSize: 5000 } };
+    expect(resolve(GENERIC, {}, one).bulk).toBeNull();
+  });
+
   it('words the reasons to follow "… must be made by hand: "', () => {
     const dialect = resolve(DOVETAIL);
     expect(unsupportedReason('members.remove', dialect)).toBe(
@@ -141,12 +166,19 @@ describe('SCIM_DIALECT / target.dialect validation', () => {
     const dovetail = parse('dovetail').target;
     expect(dovetail.kind === 'scim' && dovetail.dialect).toEqual({ preset: 'dovetail', overrides: {} });
     const fields = parse(
-      '{"preset":"dovetail","memberRemove":"put","groupDelete":"true","maxMembersPerRequest":"20","excludeMembers":false}',
+      '{"preset":"dovetail","memberRemove":"put","groupDelete":"true","maxMembersPerRequest":"20","excludeMembers":false,"bulk":"false"}',
     ).target;
     expect(fields.kind === 'scim' && fields.dialect).toEqual({
       preset: 'dovetail',
-      overrides: { memberRemove: 'put', groupDelete: true, maxMembersPerRequest: 20, excludeMembers: false },
+      overrides: {
+        memberRemove: 'put',
+        groupDelete: true,
+        maxMembersPerRequest: 20,
+        excludeMembers: false,
+        bulk: false,
+      },
     });
+    expect(problems('{"bulk":"sometimes"}')).toEqual(['target.dialect.bulk: expected true or false']);
   });
 
   it('names the field of every bad value', () => {
