@@ -41,6 +41,7 @@ export class AppliedJournal {
   #committing: Promise<void> = Promise.resolve();
   #failure: Error | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #soon = false;
   /** Settles when the ops pending now are committed (or their commit failed). */
   #pendingStored = deferred();
   /** Each recorded op not committed yet, with what settles when its commit is over (see `durableFor`). */
@@ -70,13 +71,29 @@ export class AppliedJournal {
   }
 
   /**
-   * Resolves once the given ops, if recorded, are committed, by the commit that size or time brings anyway (within
-   * the 100 ms default): the failure of a commit so far, or null. An invite waits so for its person's rows, and
-   * only for them: waiting for everything recorded held each invite up to 100 ms while the app's writes went on.
+   * Resolves once the given ops, if recorded, are committed: the failure of a commit so far, or null. An invite
+   * waits so for its person's rows, and only for them. Asking brings the commit forward to the next turn of the
+   * event loop (with whatever else was recorded by then): left to size or time, each invite waited up to 100 ms,
+   * and with a few mails in flight the mails went at a few hundred a second while the creates trickled in.
    */
   async durableFor(ids: Iterable<string>): Promise<Error | null> {
-    for (const id of ids) await this.#uncommitted.get(id);
+    for (const id of ids) {
+      const stored = this.#uncommitted.get(id);
+      if (stored === undefined) continue;
+      if (stored === this.#pendingStored.promise) this.#commitSoon();
+      await stored;
+    }
     return this.#failure;
+  }
+
+  /** A commit of what is pending, on the next turn of the event loop (one, however many ask). */
+  #commitSoon(): void {
+    if (this.#soon) return;
+    this.#soon = true;
+    setImmediate(() => {
+      this.#soon = false;
+      void this.#commit();
+    });
   }
 
   /** Commits run one after the other, in the order the ops were recorded. */

@@ -168,27 +168,33 @@ describe.each(DIALECTS)('group commits of applied ops (%s)', (dialect) => {
     expect(state.dueInvites.size).toBe(7);
   });
 
-  it('durableFor resolves once the given ops are committed, by the commit time brings, and at once for others', async () => {
+  it('durableFor brings the commit of the given ops forward to the next turn, and resolves at once for others', async () => {
     const connectionId = `durable-${String(++n)}`;
     const entries = await storedOps(connectionId, 3);
     const [first, second, third] = entries.map((entry) => entry.id);
-    const journal = new AppliedJournal(database.db, connectionId, clock, { maxOps: 100, maxDelayMs: 300 });
+    // Neither size nor time would commit within the test: only the wait can.
+    const journal = new AppliedJournal(database.db, connectionId, clock, { maxOps: 100, maxDelayMs: 60_000 });
     expect(await journal.durableFor([first ?? ''])).toBeNull(); // nothing recorded: at once
     journal.record(first ?? '', createdEffects('p0'));
-    let settled = false;
-    const durable = journal.durableFor([first ?? '']).then((failure) => {
-      settled = true;
-      return failure;
-    });
+    const durable = journal.durableFor([first ?? '']);
     journal.record(second ?? '', createdEffects('p1'));
-    // An op not recorded (another person's) waits for nothing, while p0 and p1 are still to be committed.
+    // An op not recorded (another person's) waits for nothing.
     expect(await journal.durableFor([third ?? ''])).toBeNull();
-    expect(await statuses(connectionId)).toEqual(['pending', 'pending', 'pending']);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(settled).toBe(false);
+    // Resolved by a commit the wait brought: size (100) and time (60 s) would not have come within the test.
     expect(await durable).toBeNull();
-    // Both ops, the one recorded after the wait began included, went in the commit that resolved it.
-    expect((await statuses(connectionId)).filter((status) => status === 'applied')).toHaveLength(2);
+    // Both ops, the one recorded after the wait began (same turn) included, went in the commit that resolved it.
+    expect(await statuses(connectionId)).toEqual(['applied', 'applied', 'pending']);
+  });
+
+  it('ops recorded with nobody waiting still wait for size or time', async () => {
+    const connectionId = `durable-idle-${String(++n)}`;
+    const entries = await storedOps(connectionId, 1);
+    const journal = new AppliedJournal(database.db, connectionId, clock, { maxOps: 100, maxDelayMs: 60_000 });
+    journal.record(entries[0]?.id ?? '', createdEffects('p0'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await statuses(connectionId)).toEqual(['pending']);
+    expect(await journal.flush()).toBeNull();
+    expect(await statuses(connectionId)).toEqual(['applied']);
   });
 
   it('a commit the database refuses stores none of its ops, and stops every record after it', async () => {
