@@ -43,6 +43,47 @@ describe.each(DIALECTS)('the mirror on %s', (dialect) => {
     return new MirrorRepository(database.db).loadDirectory(connectionId);
   };
 
+  it('loads the same directory a page of rows at a time, whatever the ids sort like', async () => {
+    const id = `c${++connection}`;
+    // Upper and lower case, digits, accents and a long common prefix: the pages follow the database's own order.
+    const ids = ['a', 'B', 'b', 'Z9', 'z10', 'é', 'E', 'user-0001', 'user-0001x', 'user-001', '00u', 'ß'];
+    const groups = ['g1', 'G2', 'ǵ3'];
+    const whole = await write(id, true, [
+      ...ids.map((userId) => user(userId)),
+      ...groups.map(
+        (groupId) => ({ type: 'group', group: { id: groupId, displayName: groupId, builtIn: false } }) as const,
+      ),
+      ...groups.map(
+        (groupId, index) =>
+          ({ type: 'members.replace', groupId, memberIds: ids.filter((_, i) => i % (index + 2) !== 0) }) as const,
+      ),
+    ]);
+    expect(whole.users.size).toBe(ids.length);
+    const memberships = [...whole.members.values()].reduce((sum, set) => sum + set.size, 0);
+    for (const pageRows of [1, 2, 3, 5, 1000]) {
+      let queries = 0;
+      const counted = database.db.withPlugin({
+        transformQuery: (args) => {
+          queries += 1;
+          return args.node;
+        },
+        transformResult: (args) => Promise.resolve(args.result),
+      });
+      const paged = await new MirrorRepository(counted, pageRows).loadDirectory(id);
+      // Pages until one comes back short: users, the groups (one query), memberships.
+      const pages = (rows: number) => Math.floor(rows / pageRows) + 1;
+      expect(queries, `pages of ${pageRows}`).toBe(pages(ids.length) + 1 + pages(memberships));
+      expect(new Map([...paged.users].sort()), `pages of ${pageRows}`).toEqual(new Map([...whole.users].sort()));
+      expect(paged.groups, `pages of ${pageRows}`).toEqual(whole.groups);
+      expect(paged.members, `pages of ${pageRows}`).toEqual(whole.members);
+      for (const groupId of groups) {
+        expect([...(paged.members.get(groupId) ?? [])].sort()).toEqual(
+          ids.filter((_, i) => i % (groups.indexOf(groupId) + 2) !== 0).sort(),
+        );
+      }
+    }
+  });
+
   it('refuses, naming the user and the field, a value no database stores that skipped the read check', async () => {
     const id = `c${++connection}`;
     await write(id, true, [user('a')]);
