@@ -53,6 +53,11 @@ export async function timedCliRun(
       { first: undefined as number | undefined, last: undefined as number | undefined, value: probe() },
     ]),
   );
+  const showTimeline = process.env['BENCH_TIMELINE'] !== undefined;
+  const timelineMs = Math.max(
+    50,
+    Number(process.env['BENCH_TIMELINE']) > 1 ? Number(process.env['BENCH_TIMELINE']) : 1000,
+  );
   const start = performance.now();
   const since = () => performance.now() - start;
   const { child, done } = startCli(args, env);
@@ -67,6 +72,10 @@ export async function timedCliRun(
       try {
         const { msg } = JSON.parse(part) as { msg?: unknown };
         if (typeof msg === 'string') lines.push({ atMs, msg });
+        // With the timeline: the log's milestones (read, planned, …) between its lines; not the progress lines.
+        if (showTimeline && typeof msg === 'string' && !msg.startsWith('applying:')) {
+          process.stderr.write(`  t=${(atMs / 1000).toFixed(2)}s log: ${msg}\n`);
+        }
       } catch {
         // Not a log line: the report or the usage mark.
       }
@@ -94,21 +103,21 @@ export async function timedCliRun(
     }
   };
   const poller = setInterval(poll, POLL_MS);
-  // BENCH_TIMELINE=1: each watched counter once a second, to see where a phase's throughput drops.
-  const timeline =
-    process.env['BENCH_TIMELINE'] === undefined
-      ? undefined
-      : setInterval(() => {
-          const counts = probes.map(([name, probe]) => `${name} ${String(probe())}`).join(', ');
-          let rss = '';
-          try {
-            const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(child.pid)}/status`, 'utf8'));
-            if (match !== null) rss = `, RSS ${(Number(match[1]) / 1024).toFixed(0)} MB`;
-          } catch {
-            // Exited meanwhile.
-          }
-          process.stderr.write(`  t=${(since() / 1000).toFixed(0)}s ${counts}${rss}\n`);
-        }, 1000);
+  // BENCH_TIMELINE=1: each watched counter once a second, to see where a phase's throughput drops (a number > 1:
+  // that many ms instead of 1 000).
+  const timeline = !showTimeline
+    ? undefined
+    : setInterval(() => {
+        const counts = probes.map(([name, probe]) => `${name} ${String(probe())}`).join(', ');
+        let rss = '';
+        try {
+          const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(child.pid)}/status`, 'utf8'));
+          if (match !== null) rss = `, RSS ${(Number(match[1]) / 1024).toFixed(0)} MB`;
+        } catch {
+          // Exited meanwhile.
+        }
+        process.stderr.write(`  t=${(since() / 1000).toFixed(timelineMs < 1000 ? 1 : 0)}s ${counts}${rss}\n`);
+      }, timelineMs);
   let timedOut = false;
   let killer: NodeJS.Timeout | undefined;
   const stopper = setTimeout(() => {
