@@ -121,9 +121,16 @@ export async function checkScim(
     const patch = config.data.patch?.supported ?? true;
     const filter = config.data.filter?.supported ?? true;
     const max = config.data.filter?.maxResults;
+    const bulk = config.data.bulk;
     const features = [
       `PATCH ${patch ? 'supported' : 'not supported'}`,
       `filter ${filter ? 'supported' : 'not supported'}${typeof max === 'number' ? ` (up to ${max} results)` : ''}`,
+      // Said only where advertised: most apps have no /Bulk, and then nothing changes.
+      ...(bulk?.supported === true
+        ? [
+            `/Bulk supported (up to ${String(bulk.maxOperations ?? '?')} operations, ${String(bulk.maxPayloadSize ?? '?')} bytes): user creates go in bulks unless target.dialect.bulk is false`,
+          ]
+        : []),
     ];
     return passed(SPC, `${base}/ServiceProviderConfig: ${features.join(', ')}`);
   };

@@ -50,6 +50,18 @@ async function startOther(status: number, headers: Record<string, string>, seen:
 }
 
 describe('checkScim against the SCIM test server', () => {
+  it('says where /Bulk is advertised, with its limits', async () => {
+    const scim = await startScim({ bulk: { maxOperations: 200, maxPayloadSize: 1_048_576 } });
+    const [config] = await checkScim({ url: scim.baseUrl, token: TOKEN });
+    expect(config).toEqual({
+      name: 'scim ServiceProviderConfig',
+      ok: true,
+      detail:
+        `${scim.baseUrl}/ServiceProviderConfig: PATCH supported, filter supported (up to 50 results), ` +
+        '/Bulk supported (up to 200 operations, 1048576 bytes): user creates go in bulks unless target.dialect.bulk is false',
+    });
+  });
+
   it('passes both checks with the provider features and the user count, sending only GETs', async () => {
     const scim = await startScim();
     scim.seedUser({ userName: 'ada@example.com' });
