@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpHeldError } from '../../src/targets/op-held-error.js';
+import { SETTLE_SLICE } from '../../src/targets/scim/scim-bulk-creates.js';
 import { ScimTarget } from '../../src/targets/scim/scim-target.js';
 import type { ScimTargetConfig } from '../../src/targets/scim/scim-target-config.js';
 import type { CreateResult, UserWrite } from '../../src/targets/target.js';
@@ -214,6 +215,32 @@ describe('SCIM /Bulk: user creates batched where the app advertises it (RFC 7644
       expect((reason as TargetError).message).not.toContain(TOKEN);
     }
     expect(app.users()).toHaveLength(0);
+  });
+
+  it('hands a bulk’s outcomes back a slice per turn of the event loop, so other work goes in between', async () => {
+    const app = await start({ bulk: { maxOperations: 25, maxPayloadSize: 1_048_576 } });
+    const target = targetOf(app);
+    expect(await target.opsPerRequest('user.create')).toBe(25);
+    const order: string[] = [];
+    let ticking = true;
+    const tick = (): void => {
+      if (!ticking) return;
+      order.push('turn');
+      setImmediate(tick);
+    };
+    const creates = people(25).map((user, index) =>
+      target.createUser(user, { resumed: false }).then(() => order.push(`create ${String(index)}`)),
+    );
+    setImmediate(tick);
+    await Promise.all(creates);
+    ticking = false;
+    const done = order.filter((step) => step !== 'turn');
+    expect(done).toHaveLength(25);
+    expect(app.countRequests({ method: 'POST', path: '/Bulk' })).toBe(1);
+    // Turns of the event loop passed between the first outcome and the last: one after each slice. All at once,
+    // none would.
+    const between = order.slice(order.indexOf('create 0'), order.indexOf('create 24'));
+    expect(between.filter((step) => step === 'turn')).toHaveLength(Math.ceil(25 / SETTLE_SLICE) - 1);
   });
 
   it('a resumed create is looked up first and never put in a bulk', async () => {

@@ -38,6 +38,9 @@ const bulkResponseSchema = z.looseObject({
   ),
 });
 
+/** Outcomes handed back per turn of the event loop: I/O waiting meanwhile (mail replies) goes in between. */
+export const SETTLE_SLICE = 10;
+
 /** Stands for a lost answer: `findLanded` returns it, and every operation of that bulk is then `unknown`. */
 const ANSWER_LOST = Object.freeze({ answer: 'lost' });
 
@@ -109,9 +112,14 @@ export class ScimBulkCreates {
       for (const queued of batch) queued.fail(error);
       return;
     }
-    batch.forEach((queued, index) => {
-      queued.settle(outcomes[index] ?? { kind: 'unknown' });
-    });
+    for (let start = 0; start < batch.length; start += SETTLE_SLICE) {
+      // Each outcome runs its create's bookkeeping and starts the next op at once; a bulk's hundred of them in one go
+      // held up everything else the process had to do (an invite's next step waited for the whole burst).
+      if (start > 0) await new Promise((next) => setImmediate(next));
+      batch.slice(start, start + SETTLE_SLICE).forEach((queued, index) => {
+        queued.settle(outcomes[start + index] ?? { kind: 'unknown' });
+      });
+    }
   }
 
   async #request(batch: readonly Queued[]): Promise<readonly BulkCreateOutcome[]> {
