@@ -20,6 +20,14 @@ export const UNKNOWN_RATE_BUCKET: RateBucket = { limit: 0, remaining: 0, window:
 export const UNKNOWN_RESET_HOLD_MS = 250;
 
 /**
+ * Requests of a key that go before any answer has said its limit, in the first `UNKNOWN_RESET_HOLD_MS`: the rest
+ * wait that long for the first answer. Without it, syncs starting at the same instant sent all their first requests
+ * before any answer came back (four syncs, eight requests against a limit of six: a 429). Past that time requests
+ * go again as before, so a key whose answers never carry rate-limit headers is not held up for good.
+ */
+export const UNKNOWN_LIMIT_REQUESTS = 2;
+
+/**
  * Takes a slot: the state after the take and how long to hold (0: the request goes and was counted). The rules are
  * written once here; `RedisRateBudget` runs the same rules in Lua.
  */
@@ -28,7 +36,14 @@ export function takeRateSlot(
   now: number,
   reserveShare: number,
 ): { readonly bucket: RateBucket; readonly holdMs: number } {
-  if (bucket.limit === 0) return { bucket: { ...bucket, remaining: bucket.remaining - 1 }, holdMs: 0 };
+  if (bucket.limit === 0) {
+    // While the limit is unknown, `resetAt` is when the first request's grace for an answer ends.
+    const graceEnds = bucket.resetAt > 0 ? bucket.resetAt : now + UNKNOWN_RESET_HOLD_MS;
+    if (bucket.remaining <= -UNKNOWN_LIMIT_REQUESTS && now < graceEnds) {
+      return { bucket: { ...bucket, resetAt: graceEnds }, holdMs: graceEnds - now };
+    }
+    return { bucket: { ...bucket, remaining: bucket.remaining - 1, resetAt: graceEnds }, holdMs: 0 };
+  }
   // A window over: the next one starts full; its first answer says when it resets.
   const current =
     bucket.resetAt > 0 && now >= bucket.resetAt ? { ...bucket, remaining: bucket.limit, resetAt: 0 } : bucket;

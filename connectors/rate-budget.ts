@@ -35,7 +35,9 @@ export interface RateBudget {
   /**
    * Resolves once a request on `key` may be sent without eating into the reserve (a share of the limit kept for
    * whoever else uses the tenant), and counts it; holds until the window's reset when the remainder is down to the
-   * reserve. Unknown keys go at once: the first response says what the budget is. Rejects only when `signal` aborts.
+   * reserve. On a key no response has described yet, the first `UNKNOWN_LIMIT_REQUESTS` go at once and the rest wait
+   * up to `UNKNOWN_RESET_HOLD_MS` for the first response, which says what the budget is. Rejects only when `signal`
+   * aborts.
    */
   take(key: string, signal?: AbortSignal): Promise<void>;
   /** Learns from a response on `key`. Never rejects. */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryRateBudget } from './memory-rate-budget.js';
 import { DEFAULT_RATE_RESERVE_SHARE, type RateBudget, type RateWindow, type RefillRate } from './rate-budget.js';
-import { UNKNOWN_RESET_HOLD_MS } from './rate-bucket.js';
+import { UNKNOWN_LIMIT_REQUESTS, UNKNOWN_RESET_HOLD_MS } from './rate-bucket.js';
 
 /** The one Redis command the budget sends (an ioredis client fits). */
 export interface RateBudgetRedis {
@@ -38,7 +38,13 @@ local remaining = tonumber(b[2]) or 0
 local resetAt = tonumber(b[4]) or 0
 local hold = 0
 if limit == 0 then
-  remaining = remaining - 1
+  ${NOW}
+  if resetAt == 0 then resetAt = now + tonumber(ARGV[2]) end
+  if remaining <= -tonumber(ARGV[4]) and now < resetAt then
+    hold = resetAt - now
+  else
+    remaining = remaining - 1
+  end
 else
   ${NOW}
   if resetAt > 0 and now >= resetAt then
@@ -142,7 +148,12 @@ export class RedisRateBudget implements RateBudget {
   async take(key: string, signal?: AbortSignal): Promise<void> {
     for (;;) {
       signal?.throwIfAborted();
-      const hold = await this.#run(TAKE, key, [this.#reserveShare, UNKNOWN_RESET_HOLD_MS, BUCKET_TTL_MS]);
+      const hold = await this.#run(TAKE, key, [
+        this.#reserveShare,
+        UNKNOWN_RESET_HOLD_MS,
+        BUCKET_TTL_MS,
+        UNKNOWN_LIMIT_REQUESTS,
+      ]);
       if (hold === undefined) return this.#fallback.take(key, signal);
       if (typeof hold !== 'number' || hold <= 0) return;
       await sleep(hold, undefined, signal === undefined ? undefined : { signal });

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRateBudget } from '../../connectors/memory-rate-budget.js';
+import { UNKNOWN_LIMIT_REQUESTS } from '../../connectors/rate-bucket.js';
 import type { RateBudget, RateWindow } from '../../connectors/rate-budget.js';
 import { RedisRateBudget, type RateBudgetLog } from '../../connectors/redis-rate-budget.js';
 import { TEST_REDIS_URL } from '../support/test-redis.js';
@@ -91,6 +92,27 @@ describe.each([
 });
 
 describe('RedisRateBudget shared by workers', () => {
+  it('before any answer, lets a few requests go and holds the rest for the first answer, which then paces them', async () => {
+    // Four syncs starting at the same instant, two requests each, against a limit of 6: all eight went before.
+    const workers = [await redisBudget(), await redisBudget(), await redisBudget(), await redisBudget()];
+    const stop = new AbortController();
+    let went = 0;
+    const takes = Array.from({ length: 8 }, (_, index) =>
+      (workers[index % workers.length] as RateBudget).take('okta:org:/api/v1/users', stop.signal).then(
+        () => (went += 1),
+        () => undefined,
+      ),
+    );
+    await sleep(100);
+    expect(went).toBe(UNKNOWN_LIMIT_REQUESTS);
+    // The first answer: 6 a window, 4 left after the two; one kept in reserve, so three more go.
+    await workers[0]?.observe('okta:org:/api/v1/users', window(4, 60_000, 6));
+    await sleep(400);
+    stop.abort();
+    await Promise.all(takes);
+    expect(went).toBe(UNKNOWN_LIMIT_REQUESTS + 3);
+  });
+
   it('gives the slots of one window once in all, whichever worker takes them', async () => {
     const workers = [await redisBudget(), await redisBudget(), await redisBudget()];
     await workers[0]?.observe('okta:org:/api/v1/users', window(7));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   observeRateWindow,
   takeRateSlot,
+  UNKNOWN_LIMIT_REQUESTS,
   UNKNOWN_RATE_BUCKET,
   UNKNOWN_RESET_HOLD_MS,
   type RateBucket,
@@ -22,7 +23,22 @@ describe('takeRateSlot', () => {
     ['down to the reserve: holds until the reset, counting nothing', bucket(10), { remaining: 10, holdMs: 30_000 }],
     ['window over: starts full and goes', bucket(0, NOW - 1), { remaining: 99, holdMs: 0 }],
     ['spent and the reset unknown: holds briefly', bucket(3, 0), { remaining: 3, holdMs: UNKNOWN_RESET_HOLD_MS }],
-    ['no answer yet: goes, counting it', { ...UNKNOWN_RATE_BUCKET, remaining: -2 }, { remaining: -3, holdMs: 0 }],
+    ['no answer yet, the first request: goes, counting it', UNKNOWN_RATE_BUCKET, { remaining: -1, holdMs: 0 }],
+    [
+      'no answer yet, within the first requests: goes',
+      { ...UNKNOWN_RATE_BUCKET, remaining: -(UNKNOWN_LIMIT_REQUESTS - 1), resetAt: NOW + 100 },
+      { remaining: -UNKNOWN_LIMIT_REQUESTS, holdMs: 0 },
+    ],
+    [
+      'no answer yet, past the first requests: waits for the first answer until the grace ends',
+      { ...UNKNOWN_RATE_BUCKET, remaining: -UNKNOWN_LIMIT_REQUESTS, resetAt: NOW + 100 },
+      { remaining: -UNKNOWN_LIMIT_REQUESTS, holdMs: 100 },
+    ],
+    [
+      'no answer yet and the grace over (answers without rate-limit headers): goes, counting it',
+      { ...UNKNOWN_RATE_BUCKET, remaining: -5, resetAt: NOW - 1 },
+      { remaining: -6, holdMs: 0 },
+    ],
   ])('%s', (_, before, expected) => {
     const taken = takeRateSlot(before, NOW, 0.1);
     expect({ remaining: taken.bucket.remaining, holdMs: taken.holdMs }).toEqual(expected);
