@@ -1,7 +1,7 @@
 import type { OpKind } from '../../core/planner/op.js';
 import { learnRefusal, resolveScimDialect, unsupportedReason } from './scim-dialect.js';
 import type { ScimDialect, ScimDialectLessons, ScimDialectSetting, ScimDialectWrite } from './scim-dialect.js';
-import type { ScimProviderCapabilities } from './scim-provider-capabilities.js';
+import type { ScimCapabilities, ScimProviderCapabilities } from './scim-provider-capabilities.js';
 
 /**
  * The dialect of one app as this process knows it: the connection's setting over `/ServiceProviderConfig` (read
@@ -13,6 +13,9 @@ export class ScimDialectState {
   readonly #maxMembersPerPatch: number;
   readonly #displayUrl: string;
   #lessons: ScimDialectLessons = {};
+  #resolved:
+    | { readonly capabilities: ScimCapabilities; readonly lessons: ScimDialectLessons; readonly dialect: ScimDialect }
+    | undefined;
 
   constructor(
     setting: ScimDialectSetting,
@@ -26,13 +29,21 @@ export class ScimDialectState {
   }
 
   async get(): Promise<ScimDialect> {
-    return resolveScimDialect({
+    const capabilities = await this.#capabilities.get();
+    // Asked before every write (and every create, for /Bulk): resolved again only when what it is made of changed.
+    const cached = this.#resolved;
+    if (cached !== undefined && cached.capabilities === capabilities && cached.lessons === this.#lessons) {
+      return cached.dialect;
+    }
+    const dialect = resolveScimDialect({
       setting: this.#setting,
-      capabilities: await this.#capabilities.get(),
+      capabilities,
       lessons: this.#lessons,
       maxMembersPerPatch: this.#maxMembersPerPatch,
       displayUrl: this.#displayUrl,
     });
+    this.#resolved = { capabilities, lessons: this.#lessons, dialect };
+    return dialect;
   }
 
   async unsupported(kind: OpKind): Promise<string | null> {
